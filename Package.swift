@@ -1,0 +1,78 @@
+// swift-tools-version: 6.1
+// reformsync: offline-first CRDT sync of administrative-reform data (Tuyên Quang province).
+import PackageDescription
+
+let package = Package(
+    name: "reformsync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "reformsync", targets: ["reformsync"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // Pure CRDT core: hybrid logical clock, change records, merge rules. No I/O, stdlib only.
+        .target(name: "CRDT"),
+        // The reform-data schema: tables, keys, set semantics, who may write what; value validation.
+        .target(name: "ReformData", dependencies: ["CRDT"]),
+        // The SQLite replica on GRDB: migrations, change capture, merge in one transaction, history.
+        .target(name: "Replica", dependencies: [
+            "CRDT", "ReformData",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Codable wire messages and the change-set encoding shared by files and HTTP.
+        .target(name: "WireProtocol", dependencies: ["CRDT", "ReformData"]),
+        // libcurl, through pkg-config, plus static inline shims for its variadic calls.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The HTTP client the daemon uses to reach the hub; the only module importing CCurl.
+        .target(name: "HubClient", dependencies: ["CCurl", "WireProtocol",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        // The provincial hub: Hummingbird routes, authentication, policy.
+        .target(name: "Hub", dependencies: [
+            "Replica", "WireProtocol", "ReformData",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "CompressNIO", package: "compress-nio"),
+        ]),
+        // The command line: thin, calls the modules above.
+        .executableTarget(name: "reformsync", dependencies: [
+            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "CSV", package: "CSV.swift"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "CRDTTests", dependencies: [
+            "CRDT", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "ReplicaTests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "HubClientTests", dependencies: ["HubClient",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "CompressNIO", package: "compress-nio"),
+        ]),
+        .testTarget(name: "CLITests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

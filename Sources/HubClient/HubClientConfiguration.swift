@@ -1,0 +1,141 @@
+import CCurl
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Everything a district needs to reach the hub.
+///
+/// Defaults suit a district on a slow but working link: fail fast when the hub is unreachable
+/// (10 s connect timeout), tolerate slow transfers (60 s total), but give up on a link that has
+/// stalled completely (less than 1 byte/s for 30 s).
+public struct HubClientConfiguration: Sendable, Equatable, CustomStringConvertible {
+    /// The hub's base URL, e.g. `https://hub.tuyenquang.example/api`. Request paths are appended.
+    /// Must be `http` or `https`; use `http` only on a trusted local network.
+    public var baseURL: String
+    /// The district's token, sent as `Authorization: Bearer <token>` on every request.
+    public var bearerToken: String?
+    /// A PEM file with the CA certificate(s) that signed the hub's certificate
+    /// (`CURLOPT_CAINFO`). `nil` uses the system trust store. Peer and host name verification are
+    /// always on and cannot be disabled: use this to trust a provincial CA instead.
+    public var caFile: String?
+    /// Seconds allowed to establish the TCP + TLS connection.
+    public var connectTimeout: Double
+    /// Seconds allowed for the whole request, connection included.
+    public var totalTimeout: Double
+    /// Together with ``lowSpeedTime``: abort when fewer than this many bytes/s flow for
+    /// ``lowSpeedTime`` seconds (`CURLOPT_LOW_SPEED_LIMIT`). Detects dead links faster than
+    /// ``totalTimeout`` on large transfers. `0` disables the check.
+    public var lowSpeedLimit: Int
+    /// Seconds the transfer may stay below ``lowSpeedLimit`` (`CURLOPT_LOW_SPEED_TIME`).
+    public var lowSpeedTime: Int
+    /// Upload bandwidth cap in bytes/s (`CURLOPT_MAX_SEND_SPEED_LARGE`), so a sync does not
+    /// saturate a capped district link shared with other office traffic. `nil` = unlimited.
+    public var maxSendBytesPerSecond: Int?
+    /// Download bandwidth cap in bytes/s (`CURLOPT_MAX_RECV_SPEED_LARGE`). `nil` = unlimited.
+    public var maxReceiveBytesPerSecond: Int?
+    /// Gzip request bodies of at least this many bytes and send `Content-Encoding: gzip`.
+    /// Change sets are repetitive JSON and typically shrink 5–10×; tiny bodies are not worth the
+    /// gzip header. `nil` never compresses. A body is sent raw if gzip would not make it smaller.
+    public var compressRequestsAbove: Int?
+    /// The `User-Agent` header, so the hub's logs show which district software version called.
+    public var userAgent: String
+    /// How ``HubHTTPClient/sendWithRetry(_:)`` retries transient failures.
+    public var retry: RetryPolicy
+
+    /// Creates a configuration; every parameter but `baseURL` has a sensible default.
+    public init(
+        baseURL: String,
+        bearerToken: String? = nil,
+        caFile: String? = nil,
+        connectTimeout: Double = 10,
+        totalTimeout: Double = 60,
+        lowSpeedLimit: Int = 1,
+        lowSpeedTime: Int = 30,
+        maxSendBytesPerSecond: Int? = nil,
+        maxReceiveBytesPerSecond: Int? = nil,
+        compressRequestsAbove: Int? = 1024,
+        userAgent: String = "reformsync-district/1",
+        retry: RetryPolicy = RetryPolicy()
+    ) {
+        self.baseURL = baseURL
+        self.bearerToken = bearerToken
+        self.caFile = caFile
+        self.connectTimeout = connectTimeout
+        self.totalTimeout = totalTimeout
+        self.lowSpeedLimit = lowSpeedLimit
+        self.lowSpeedTime = lowSpeedTime
+        self.maxSendBytesPerSecond = maxSendBytesPerSecond
+        self.maxReceiveBytesPerSecond = maxReceiveBytesPerSecond
+        self.compressRequestsAbove = compressRequestsAbove
+        self.userAgent = userAgent
+        self.retry = retry
+    }
+
+    /// A description safe for logs: the bearer token is redacted.
+    public var description: String {
+        "HubClientConfiguration(baseURL: \(baseURL), bearerToken: \(bearerToken == nil ? "none" : "<redacted>"), "
+            + "caFile: \(caFile ?? "system"), connectTimeout: \(connectTimeout)s, totalTimeout: \(totalTimeout)s, "
+            + "lowSpeed: \(lowSpeedLimit)B/s for \(lowSpeedTime)s, "
+            + "maxSend: \(maxSendBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
+            + "maxReceive: \(maxReceiveBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
+            + "compressRequestsAbove: \(compressRequestsAbove.map { "\($0)B" } ?? "never"), retry: \(retry))"
+    }
+
+    /// Whether requests go over TLS.
+    public var usesTLS: Bool { baseURL.lowercased().hasPrefix("https://") }
+
+    /// The full URL for `path`: the base URL without its trailing `/`, then `path` with a leading `/`.
+    public func url(for path: String) -> String {
+        var base = Substring(baseURL)
+        while base.hasSuffix("/") { base.removeLast() }
+        if path.isEmpty { return String(base) + "/" }
+        return path.hasPrefix("/") ? String(base) + path : String(base) + "/" + path
+    }
+
+    /// Checks the configuration, so that a mistake is reported once at start-up with a clear
+    /// message rather than as a confusing transfer error on every sync.
+    /// - Throws: ``HubClientError`` of kind ``HubClientError/Kind/invalidConfiguration(reason:)``.
+    public func validate() throws(HubClientError) {
+        func fail(_ reason: String) -> HubClientError {
+            HubClientError(kind: .invalidConfiguration(reason: reason), url: baseURL)
+        }
+        let lower = baseURL.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
+            throw fail("baseURL must start with https:// or http:// (got \"\(baseURL)\")")
+        }
+        guard Self.curlAcceptsURL(baseURL) else {
+            throw fail("baseURL \"\(baseURL)\" is not a valid URL")
+        }
+        if let token = bearerToken, token.isEmpty || token.contains(where: { $0.isNewline || $0 == " " }) {
+            throw fail("bearerToken must be non-empty and contain no spaces or line breaks")
+        }
+        if let caFile {
+            guard access(caFile, R_OK) == 0 else {
+                throw fail("caFile \(caFile) does not exist or is not readable")
+            }
+        }
+        guard connectTimeout > 0, connectTimeout.isFinite else { throw fail("connectTimeout must be > 0 seconds") }
+        guard totalTimeout > 0, totalTimeout.isFinite else { throw fail("totalTimeout must be > 0 seconds") }
+        guard lowSpeedLimit >= 0, lowSpeedTime >= 0 else { throw fail("lowSpeedLimit and lowSpeedTime must be ≥ 0") }
+        if let cap = maxSendBytesPerSecond, cap <= 0 { throw fail("maxSendBytesPerSecond must be > 0 (or nil for no cap)") }
+        if let cap = maxReceiveBytesPerSecond, cap <= 0 { throw fail("maxReceiveBytesPerSecond must be > 0 (or nil for no cap)") }
+        if let threshold = compressRequestsAbove, threshold < 0 { throw fail("compressRequestsAbove must be ≥ 0 (or nil)") }
+        guard !userAgent.contains(where: \.isNewline) else { throw fail("userAgent must not contain line breaks") }
+        if let problem = retry.validationProblem() { throw fail(problem) }
+    }
+
+    /// Parses `url` with libcurl's own URL parser, so we accept exactly what the transfer will.
+    private static func curlAcceptsURL(_ url: String) -> Bool {
+        guard let handle = curl_url() else { return false }
+        defer { curl_url_cleanup(handle) }
+        guard curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK else { return false }
+        var host: UnsafeMutablePointer<CChar>?
+        guard curl_url_get(handle, CURLUPART_HOST, &host, 0) == CURLUE_OK, let host else { return false }
+        defer { curl_free(host) }
+        return host.pointee != 0
+    }
+}

@@ -1,0 +1,115 @@
+/// Why a request to the hub failed.
+///
+/// Callers switch on ``kind`` to decide what to do (show "hub offline", ask for a new token, …);
+/// ``description`` is a single line meant for the district IT officer's log or terminal, naming
+/// the URL and the next thing to check.
+public struct HubClientError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The category of failure.
+    public enum Kind: Sendable, Equatable {
+        /// The hub could not be reached at all: connection refused, host unreachable or DNS
+        /// failure. Nothing was sent, so retrying is always safe.
+        case connect
+        /// The connect timeout, the total timeout or the low-speed limit expired.
+        case timeout
+        /// TLS failed, almost always certificate verification. `message` is libcurl's text
+        /// (e.g. "SSL certificate problem: self-signed certificate"). Not retried: a bad
+        /// certificate does not fix itself.
+        case tls(message: String)
+        /// The hub answered with a non-2xx status. `code`/`message` come from the hub's JSON
+        /// error body `{"error": {"code": …, "message": …}}`, or `message` from a plain-text body.
+        case http(status: Int, code: String?, message: String?)
+        /// ``HubHTTPClient/sendWithRetry(_:)`` gave up; `last` is the final attempt's error.
+        indirect case tooManyRetries(attempts: Int, last: HubClientError)
+        /// The configuration cannot work (bad base URL, unreadable CA file, …).
+        case invalidConfiguration(reason: String)
+        /// The request itself is malformed (e.g. a header containing a line break).
+        case invalidRequest(reason: String)
+        /// Any other libcurl failure (connection reset, malformed response, …).
+        case transport(curlCode: Int, message: String)
+    }
+
+    /// What went wrong.
+    public let kind: Kind
+    /// The full URL of the request (empty if the failure happened before a URL was known).
+    public let url: String
+    /// libcurl's or the OS's explanation, e.g. "Connection refused".
+    public let detail: String
+    /// For 429/503 answers: the hub's `Retry-After`, in seconds, if it sent one.
+    public let retryAfter: Double?
+
+    /// Creates an error; used by the client and useful for tests of code that handles errors.
+    public init(kind: Kind, url: String, detail: String = "", retryAfter: Double? = nil) {
+        self.kind = kind
+        self.url = url
+        self.detail = detail
+        self.retryAfter = retryAfter
+    }
+
+    /// The error that actually ended the request, looking through ``Kind/tooManyRetries(attempts:last:)``.
+    public var rootCause: HubClientError {
+        if case .tooManyRetries(_, let last) = kind { return last.rootCause }
+        return self
+    }
+
+    /// Whether ``HubHTTPClient/sendWithRetry(_:)`` should try again after this error.
+    ///
+    /// Transport failures, timeouts, 429 and 5xx are transient. TLS, configuration and other
+    /// 4xx errors will fail identically next time, so retrying only delays the real fix.
+    public var isRetryable: Bool {
+        switch kind {
+        case .connect, .timeout, .transport:
+            return true
+        case .http(let status, _, _):
+            return status == 429 || (500...599).contains(status)
+        case .tls, .tooManyRetries, .invalidConfiguration, .invalidRequest:
+            return false
+        }
+    }
+
+    /// One line: what failed, on which URL, and what to check.
+    public var description: String {
+        let target = url.isEmpty ? "the hub" : url
+        switch kind {
+        case .connect:
+            let why = detail.isEmpty ? "connection failed" : detail
+            return "cannot connect to \(target): \(why) — is the hub running and the address right? "
+                + "Check the hub URL in the configuration and the district's network link."
+        case .timeout:
+            let why = detail.isEmpty ? "" : " (\(detail))"
+            return "request to \(target) timed out\(why) — the link may be down or too slow; "
+                + "check connectivity to the hub, or raise the timeouts for this link."
+        case .tls(let message):
+            return "TLS verification failed for \(target): \(message) — install the hub's CA certificate "
+                + "and point caFile at it, and check that the system clock is correct."
+        case .http(let status, let code, let message):
+            var text = "hub answered HTTP \(status) for \(target)"
+            if let code { text += " [\(code)]" }
+            if let message, !message.isEmpty { text += ": \(message)" }
+            return text + " — " + Self.advice(forStatus: status)
+        case .tooManyRetries(let attempts, let last):
+            return "gave up after \(attempts) attempts: \(last.description)"
+        case .invalidConfiguration(let reason):
+            return "invalid hub client configuration: \(reason) — fix the district configuration file."
+        case .invalidRequest(let reason):
+            return "invalid request to \(target): \(reason) — this is a bug in reformsync; please report it."
+        case .transport(let curlCode, let message):
+            let why = detail.isEmpty || detail == message ? message : detail
+            return "transfer to \(target) failed: \(why) (curl error \(curlCode)) — "
+                + "check the network link to the hub and retry."
+        }
+    }
+
+    private static func advice(forStatus status: Int) -> String {
+        switch status {
+        case 401: return "the district's bearer token was refused; check the token in the configuration."
+        case 403: return "this district is not allowed to do that; ask the provincial hub administrator."
+        case 404: return "the hub does not know this endpoint; check the hub URL and that hub and district versions match."
+        case 409: return "the hub reports a conflict; re-run the sync."
+        case 413: return "the upload is too large for the hub; sync in smaller batches."
+        case 429: return "the hub is rate limiting this district; wait and retry."
+        case 400...499: return "the hub rejected the request; check the district's version and data."
+        case 500...599: return "the hub is failing; retry later or contact the provincial hub administrator."
+        default: return "unexpected answer; check that the URL points at the reformsync hub."
+        }
+    }
+}

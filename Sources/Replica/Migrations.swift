@@ -1,0 +1,49 @@
+import CRDT
+import Foundation
+import GRDB
+import ReformData
+
+/// Creates and upgrades the replica's tables.
+///
+/// Data tables are generated from the declared ``Schema``; upgrading creates new tables and
+/// appends new columns. Columns are only ever appended to a table's declaration, because clock
+/// slots are stored by position.
+enum Migrations {
+    static func install(_ db: Database, schema: Schema, site: SiteID, unit: String, role: ReplicaRole) throws {
+        try db.execute(sql: """
+            CREATE TABLE _rs_state (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                site TEXT NOT NULL, unit TEXT NOT NULL, role TEXT NOT NULL,
+                last_hlc INTEGER NOT NULL, version INTEGER NOT NULL,
+                schema_version INTEGER NOT NULL, created_at TEXT NOT NULL);
+            CREATE TABLE _rs_sites (idx INTEGER PRIMARY KEY, site TEXT NOT NULL UNIQUE, unit TEXT);
+            CREATE TABLE _rs_history (
+                seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, key TEXT NOT NULL, col TEXT,
+                value, hlc INTEGER NOT NULL, site INTEGER NOT NULL, cl INTEGER NOT NULL,
+                version INTEGER NOT NULL, fate TEXT NOT NULL);
+            CREATE INDEX _rs_history_row ON _rs_history(tbl, key, col, hlc);
+            CREATE TABLE _rs_cursors (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            """)
+        try db.execute(sql: "INSERT INTO _rs_state VALUES (1, ?, ?, ?, 0, 0, ?, ?)",
+                       arguments: [site.rawValue, unit, role.rawValue, schema.version, ISO8601DateFormatter().string(from: Date())])
+        try db.execute(sql: "INSERT INTO _rs_sites(site, unit) VALUES (?, ?)", arguments: [site.rawValue, unit])
+        try createDataTables(db, schema: schema)
+    }
+
+    static func upgrade(_ db: Database, schema: Schema) throws {
+        try createDataTables(db, schema: schema)
+        for table in schema.tables {
+            let existing = Set(try db.columns(in: table.name).map(\.name))
+            for column in table.columns where !existing.contains(column.name) {
+                try db.execute(sql: "ALTER TABLE \(SQL.quote(table.name)) ADD COLUMN \(SQL.quote(column.name)) \(TableStore.affinity(column.type))")
+            }
+        }
+        try db.execute(sql: "UPDATE _rs_state SET schema_version = ? WHERE id = 1", arguments: [schema.version])
+    }
+
+    static func createDataTables(_ db: Database, schema: Schema) throws {
+        for table in schema.tables {
+            for sql in TableStore(schema: table).createSQL { try db.execute(sql: sql) }
+        }
+    }
+}

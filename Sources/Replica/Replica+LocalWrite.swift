@@ -1,0 +1,62 @@
+import CRDT
+import GRDB
+import ReformData
+
+extension Replica {
+    /// Writes a record given as JSON: validated against the schema, then stored and captured as
+    /// changes in one transaction. Fields not given keep their values.
+    @discardableResult
+    public func put(_ table: String, json: [String: JSONValue]) throws -> [Change] {
+        let schema = try store(table).schema
+        let record = try RecordValidator(table: schema).validate(json: json)
+        return try put(table, records: [record])
+    }
+
+    /// Writes validated records in one transaction: all are stored, or none (e.g. a spreadsheet import).
+    @discardableResult
+    public func put(_ table: String, records: [ValidatedRecord]) throws -> [Change] {
+        let store = try store(table)
+        let validator = RecordValidator(table: store.schema)
+        return try writer.write { db in
+            var context = try MergeContext.begin(db)
+            var all: [Change] = []
+            for record in records {
+                let existing = try store.load(db, key: record.key, sites: context.sites)
+                let row = existing?.state ?? RowState()
+                if store.schema.lifecycle == .appendOnly && row.isKnown {
+                    throw ReplicaError.appendOnly(table: table, key: record.key)
+                }
+                if !row.exists, let missing = validator.missingRequiredField(in: record.values) {
+                    throw ReplicaError.missingRequired(table: table, key: record.key, field: missing)
+                }
+                let stamp = Stamp(hlc: context.state.clock.tick(wallMillis: wallClock()), site: site)
+                let changes = LocalWrite.put(record.values, into: row, table: table, key: record.key, stamp: stamp)
+                try context.mergeRow(db, store: store, key: record.key, changes: changes, existing: .some(existing), siteUnits: [:])
+                all += changes
+            }
+            _ = try context.finish(db)
+            return all
+        }
+    }
+
+    /// Deletes a record: a row marker with the next (even) causal length.
+    @discardableResult
+    public func delete(_ table: String, key: String) throws -> Change {
+        let store = try store(table)
+        let key = key.nfc
+        return try writer.write { db in
+            var context = try MergeContext.begin(db)
+            let existing = try store.load(db, key: key, sites: context.sites)
+            if store.schema.lifecycle == .appendOnly && existing != nil {
+                throw ReplicaError.appendOnly(table: table, key: key)
+            }
+            let stamp = Stamp(hlc: context.state.clock.tick(wallMillis: wallClock()), site: site)
+            guard let row = existing?.state, let change = LocalWrite.delete(row, table: table, key: key, stamp: stamp) else {
+                throw ReplicaError.notFound(table: table, key: key)
+            }
+            try context.mergeRow(db, store: store, key: key, changes: [change], existing: .some(existing), siteUnits: [:])
+            _ = try context.finish(db)
+            return change
+        }
+    }
+}

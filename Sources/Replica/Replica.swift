@@ -1,0 +1,99 @@
+import CRDT
+import Foundation
+import GRDB
+import ReformData
+
+/// A local SQLite replica of the reform data: every write is captured as CRDT changes in the
+/// same transaction as the data, and remote changes merge into it in one transaction.
+///
+/// Production opens a file with ``open(path:schema:)`` (a WAL `DatabasePool`, safe for several
+/// processes); tests may pass any `DatabaseWriter`, e.g. an in-memory `DatabaseQueue()`.
+///
+/// ```swift
+/// let replica = try Replica.create(path: "/var/lib/reformsync/replica.sqlite", unit: "SONDUONG")
+/// try replica.put("initiatives", json: ["id": .string("SD-2022-1"), "unit": .string("SONDUONG"),
+///                                       "year": .integer(2022), "title": .string("Một cửa số")])
+/// ```
+public final class Replica: Sendable {
+    public let writer: any DatabaseWriter
+    public let schema: Schema
+    public let site: SiteID
+    public let unit: String
+    public let role: ReplicaRole
+    /// Where the replica lives, for messages ("in-memory" for tests).
+    public let location: String
+    /// Wall-clock milliseconds since the Unix epoch; injectable so tests can run a clock backwards.
+    let wallClock: @Sendable () -> UInt64
+    let stores: [String: TableStore]
+
+    init(writer: any DatabaseWriter, schema: Schema, location: String, wallClock: @escaping @Sendable () -> UInt64) throws {
+        self.writer = writer
+        self.schema = schema
+        self.location = location
+        self.wallClock = wallClock
+        self.stores = Dictionary(uniqueKeysWithValues: schema.tables.map { ($0.name, TableStore(schema: $0)) })
+        let state = try writer.read { db -> ReplicaState in
+            guard try db.tableExists("_rs_state") else { throw ReplicaError.notInitialized(path: location) }
+            return try ReplicaState.load(db)
+        }
+        if state.schemaVersion > schema.version {
+            throw ReplicaError.schemaTooNew(path: location, found: state.schemaVersion, supported: schema.version)
+        }
+        self.site = state.site
+        self.unit = state.unit
+        self.role = state.role
+        if state.schemaVersion < schema.version {
+            try writer.write { db in try Migrations.upgrade(db, schema: schema) }
+        }
+    }
+
+    /// Creates and initialises a replica in `writer` for `unit`, with a fresh site id.
+    public static func create(writer: any DatabaseWriter, unit: String, role: ReplicaRole = .node, schema: Schema = ReformSchema.v1,
+                              location: String = "in-memory", site: SiteID = .random(),
+                              wallClock: @escaping @Sendable () -> UInt64 = Replica.systemMillis) throws -> Replica {
+        try writer.write { db in
+            if try db.tableExists("_rs_state") { throw ReplicaError.alreadyInitialized(path: location) }
+            try Migrations.install(db, schema: schema, site: site, unit: unit.nfc, role: role)
+        }
+        return try Replica(writer: writer, schema: schema, location: location, wallClock: wallClock)
+    }
+
+    /// Creates a replica file at `path` (its folder must exist).
+    public static func create(path: String, unit: String, role: ReplicaRole = .node, schema: Schema = ReformSchema.v1,
+                              site: SiteID = .random(),
+                              wallClock: @escaping @Sendable () -> UInt64 = Replica.systemMillis) throws -> Replica {
+        if FileManager.default.fileExists(atPath: path) {
+            let existing = try? open(path: path, schema: schema, wallClock: wallClock)
+            if existing != nil { throw ReplicaError.alreadyInitialized(path: path) }
+        }
+        return try create(writer: try pool(path: path), unit: unit, role: role, schema: schema, location: path, site: site, wallClock: wallClock)
+    }
+
+    /// Opens an existing replica file.
+    public static func open(path: String, schema: Schema = ReformSchema.v1,
+                            wallClock: @escaping @Sendable () -> UInt64 = Replica.systemMillis) throws -> Replica {
+        guard FileManager.default.fileExists(atPath: path) else { throw ReplicaError.notInitialized(path: path) }
+        do {
+            return try Replica(writer: try pool(path: path), schema: schema, location: path, wallClock: wallClock)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
+            throw ReplicaError.corrupt("\(path) is not a reformsync replica (\(error.message ?? "not a database"))")
+        }
+    }
+
+    static func pool(path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.label = "reformsync.replica"
+        return try DatabasePool(path: path, configuration: configuration)
+    }
+
+    public static let systemMillis: @Sendable () -> UInt64 = {
+        UInt64(max(0, (Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+
+    /// The store of a declared table, or `unknownTable`.
+    func store(_ table: String) throws(ReplicaError) -> TableStore {
+        guard let store = stores[table] else { throw .unknownTable(table) }
+        return store
+    }
+}

@@ -1,0 +1,38 @@
+/// Why a replica operation failed, with a message a district IT officer can act on.
+public enum ReplicaError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notInitialized(path: String)
+    case alreadyInitialized(path: String)
+    case schemaTooNew(path: String, found: Int, supported: Int)
+    case unknownTable(String)
+    case unknownColumn(table: String, column: String)
+    case notFound(table: String, key: String)
+    case appendOnly(table: String, key: String)
+    case missingRequired(table: String, key: String, field: String)
+    case invalidChange(String)
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .notInitialized(let path):
+            return "no replica at \(path): run `reformsync init --unit CODE` first (or pass the right --data-dir/--config)"
+        case .alreadyInitialized(let path):
+            return "a replica already exists at \(path); it was left untouched"
+        case let .schemaTooNew(path, found, supported):
+            return "the replica at \(path) uses schema version \(found) but this reformsync supports up to \(supported): upgrade reformsync"
+        case .unknownTable(let name):
+            return "unknown table '\(name)'; run `reformsync schema` to list the tables"
+        case let .unknownColumn(table, column):
+            return "table '\(table)' has no field '\(column)'; run `reformsync schema \(table)` to list its fields"
+        case let .notFound(table, key):
+            return "no record '\(key)' in \(table)"
+        case let .appendOnly(table, key):
+            return "\(table) rows are append-only: '\(key)' was already written and cannot be changed or deleted; write a new report instead"
+        case let .missingRequired(table, key, field):
+            return "\(table).\(field): required to create record '\(key)'"
+        case .invalidChange(let message):
+            return "invalid change: \(message)"
+        case .corrupt(let message):
+            return "replica data is damaged: \(message)"
+        }
+    }
+}

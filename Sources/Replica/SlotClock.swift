@@ -1,0 +1,46 @@
+import Foundation
+
+/// The stamp and local version of one slot of a stored row (slot 0: the row marker; slot i: column i-1).
+struct SlotClock: Equatable {
+    var site: Int64
+    var hlc: UInt64
+    var version: Int64
+}
+
+/// Encodes the clocks of a row's slots into the `_clk` blob.
+///
+/// Each slot is `varint(siteIndex + 1)` (0: slot unset) followed, when set, by
+/// `varint(rowHLC - hlc)` and `varint(rowVersion - version)`. A row written in one go stores
+/// three bytes per field, which keeps the replica within twice the size of a plain table.
+enum ClockBlob {
+    static func encode(_ slots: [SlotClock?], rowHLC: UInt64, rowVersion: Int64) -> Data {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(slots.count * 3)
+        for slot in slots {
+            guard let slot else { bytes.append(0); continue }
+            Varint.append(UInt64(slot.site + 1), to: &bytes)
+            Varint.append(rowHLC - slot.hlc, to: &bytes)
+            Varint.append(UInt64(rowVersion - slot.version), to: &bytes)
+        }
+        return Data(bytes)
+    }
+
+    /// Decodes `count` slots; slots missing at the end (a column added later) are unset.
+    static func decode(_ data: Data, count: Int, rowHLC: UInt64, rowVersion: Int64) -> [SlotClock?]? {
+        var slots = [SlotClock?](repeating: nil, count: count)
+        var offset = data.startIndex
+        var index = 0
+        while offset < data.endIndex {
+            guard let site = Varint.read(data, at: &offset) else { return nil }
+            if site > 0 {
+                guard let dh = Varint.read(data, at: &offset), let dv = Varint.read(data, at: &offset),
+                      dh <= rowHLC, dv <= UInt64(rowVersion) else { return nil }
+                if index < count {
+                    slots[index] = SlotClock(site: Int64(site - 1), hlc: rowHLC - dh, version: rowVersion - Int64(dv))
+                }
+            }
+            index += 1
+        }
+        return slots
+    }
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+import CSV
+import Yams
+print("hello")

@@ -1,0 +1,47 @@
+import CRDT
+import Testing
+
+@Suite("Hybrid logical clock")
+struct HLCTests {
+    @Test func packsMillisAndCounter() {
+        let t = HLC(millis: 1_655_531_940_123, counter: 7)
+        #expect(t.millis == 1_655_531_940_123)
+        #expect(t.counter == 7)
+        #expect(HLC(millis: 5, counter: 0) > HLC(millis: 4, counter: 65535))
+    }
+
+    @Test func tickIsStrictlyMonotonicWhenTheWallClockGoesBackwards() {
+        var clock = HybridLogicalClock()
+        let walls: [UInt64] = [1_000, 1_000, 999, 500, 1_001, 1_001, 2_000, 10, 10]
+        var previous = HLC.zero
+        for wall in walls {
+            let t = clock.tick(wallMillis: wall)
+            #expect(t > previous, "tick at wall \(wall) gave \(t), not after \(previous)")
+            previous = t
+        }
+        // While the wall clock stood behind, the counter carried the order.
+        #expect(previous.millis == 2_000)
+        #expect(previous.counter == 2)
+    }
+
+    @Test func observingARemoteStampOrdersLaterLocalEventsAfterIt() {
+        var clock = HybridLogicalClock()
+        _ = clock.tick(wallMillis: 1_000)
+        let remote = HLC(millis: 5_000, counter: 3)
+        clock.observe(remote)
+        let next = clock.tick(wallMillis: 1_001)
+        #expect(next > remote)
+        #expect(next == HLC(millis: 5_000, counter: 4))
+        clock.observe(HLC(millis: 10))  // an older remote stamp does not move the clock back
+        #expect(clock.tick(wallMillis: 1_002) == HLC(millis: 5_000, counter: 5))
+    }
+
+    @Test func siteIDsAreSixteenLowercaseHexDigits() {
+        #expect(SiteID("0123456789abcdef") != nil)
+        #expect(SiteID("0123456789ABCDEF") == nil)
+        #expect(SiteID("0123") == nil)
+        #expect(SiteID("0123456789abcdeg") == nil)
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<100 { #expect(SiteID(SiteID.random(using: &rng).rawValue) != nil) }
+    }
+}
