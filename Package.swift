@@ -34,7 +34,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Codable wire messages and the change-set encoding shared by files and HTTP.
-        .target(name: "WireProtocol", dependencies: ["CRDT", "ReformData"]),
+        .target(name: "WireProtocol", dependencies: ["CRDT", "ReformData",
+            .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // libcurl, through pkg-config, plus static inline shims for its variadic calls.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The HTTP client the daemon uses to reach the hub; the only module importing CCurl.
@@ -54,9 +57,11 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "CompressNIO", package: "compress-nio"),
         ]),
+        // Configuration files (YAML) with REFORMSYNC_* environment overrides.
+        .target(name: "ReformsyncConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The command line: thin, calls the modules above.
         .executableTarget(name: "reformsync", dependencies: [
-            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub",
+            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "CSV", package: "CSV.swift"),
             .product(name: "Yams", package: "Yams"),

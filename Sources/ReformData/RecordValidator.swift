@@ -48,6 +48,12 @@ public struct RecordValidator: Sendable {
         return ValidatedRecord(key: try key(values: values, supplied: suppliedID), values: values)
     }
 
+    /// The typed value of one field given as text (command-line filters, spreadsheet cells).
+    public func fieldValue(_ name: String, text: String) throws(RecordError) -> Value {
+        guard let column = table.column(name.nfc) else { throw unknownField(name) }
+        return try value(text: text.nfc, for: column)
+    }
+
     /// Fields a new row must have, given the values being written; returns the first missing one.
     public func missingRequiredField(in values: [String: Value]) -> String? {
         table.columns.first { $0.required && (values[$0.name] ?? .null).isNull }?.name

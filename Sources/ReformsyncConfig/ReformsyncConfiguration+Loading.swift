@@ -1,0 +1,65 @@
+import Foundation
+
+extension ReformsyncConfiguration {
+    /// Reads a configuration file (nil: defaults) with `REFORMSYNC_*` environment overrides.
+    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> ReformsyncConfiguration {
+        var yaml: String?
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigError(file: path, message: "cannot read the file (missing, or no permission)")
+            }
+            guard let text = String(data: data, encoding: .utf8) else { throw ConfigError(file: path, message: "not UTF-8 text") }
+            yaml = text
+        }
+        var source = try ConfigSource(file: path ?? "defaults", yaml: yaml, environment: environment)
+        var config = ReformsyncConfiguration(dataDirectory: defaultDataDirectory(environment: environment))
+        config.role = try source.string("role", allowed: ["node", "hub"]) ?? config.role
+        config.unit = try source.string("unit")?.precomposedStringWithCanonicalMapping
+        if let dir = try source.string("data_dir") {
+            // Relative paths are relative to the configuration file.
+            if let path, !dir.hasPrefix("/") {
+                config.dataDirectory = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(dir)
+            } else {
+                config.dataDirectory = dir
+            }
+        }
+        config.logLevel = try source.string("log_level", allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? config.logLevel
+
+        config.hub.url = try source.string("hub.url")
+        if let url = config.hub.url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+            throw ConfigError(file: path ?? "environment", key: "hub.url", message: "\"\(url)\" must start with https:// (or http:// on a trusted network)")
+        }
+        config.hub.token = try source.string("hub.token")
+        config.hub.tokenFile = try source.string("hub.token_file")
+        config.hub.caFile = try source.string("hub.ca_file")
+        config.hub.connectTimeout = try source.double("hub.connect_timeout", range: 0.1...600) ?? config.hub.connectTimeout
+        config.hub.timeout = try source.double("hub.timeout", range: 1...3600) ?? config.hub.timeout
+        config.hub.maxBytesPerSecond = try source.int("hub.max_bytes_per_second", range: 100...1_000_000_000)
+
+        config.server.host = try source.string("server.host") ?? config.server.host
+        config.server.port = try source.int("server.port", range: 0...65535) ?? config.server.port
+        config.server.maxBodyBytes = try source.int("server.max_body_bytes", range: 1024...1 << 30) ?? config.server.maxBodyBytes
+        config.server.maxClockSkewSeconds = try source.double("server.max_clock_skew", range: 1...86_400) ?? config.server.maxClockSkewSeconds
+
+        config.sync.batchChanges = try source.int("sync.batch_changes", range: 1...100_000) ?? config.sync.batchChanges
+        config.sync.batchBytes = try source.int("sync.batch_bytes", range: 1024...64 << 20) ?? config.sync.batchBytes
+
+        try source.checkUnknownKeys()
+        if config.role == "node", config.hub.token != nil, config.hub.tokenFile != nil {
+            throw ConfigError(file: path ?? "environment", key: "hub.token", message: "give either hub.token or hub.token_file, not both")
+        }
+        return config
+    }
+
+    /// The node's bearer token, read from `hub.token_file` when given.
+    public func hubToken() throws(ConfigError) -> String? {
+        if let token = hub.token { return token }
+        guard let file = hub.tokenFile else { return nil }
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: file, key: "hub.token_file", message: "cannot read the token file")
+        }
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw ConfigError(file: file, key: "hub.token_file", message: "the token file is empty") }
+        return token
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// Everything a reformsync process needs to know, from a YAML file and the environment.
+///
+/// Tests build it directly; only the command line reads files. Every key is documented in
+/// `Config/README.md` and the commented examples beside it.
+public struct ReformsyncConfiguration: Sendable, Equatable {
+    /// `node` for a unit's server, `hub` for the provincial hub.
+    public var role: String
+    /// The unit this node serves (e.g. `SONDUONG`); the hub's own unit (e.g. `SNV`).
+    public var unit: String?
+    /// Where the replica and local state live.
+    public var dataDirectory: String
+    /// trace, debug, info, notice, warning, error or critical.
+    public var logLevel: String
+    /// How a node reaches the hub.
+    public var hub: HubSettings
+    /// How the hub serves nodes.
+    public var server: ServerSettings
+    /// Batch sizes and timing of synchronisation.
+    public var sync: SyncSettings
+
+    public init(role: String = "node", unit: String? = nil, dataDirectory: String = ReformsyncConfiguration.defaultDataDirectory(),
+                logLevel: String = "info", hub: HubSettings = HubSettings(), server: ServerSettings = ServerSettings(),
+                sync: SyncSettings = SyncSettings()) {
+        self.role = role
+        self.unit = unit
+        self.dataDirectory = dataDirectory
+        self.logLevel = logLevel
+        self.hub = hub
+        self.server = server
+        self.sync = sync
+    }
+
+    /// The replica file inside the data directory.
+    public var replicaPath: String { (dataDirectory as NSString).appendingPathComponent("replica.sqlite") }
+
+    /// `/var/lib/reformsync` when it exists (the systemd StateDirectory), otherwise
+    /// `$XDG_DATA_HOME/reformsync` or `~/.local/share/reformsync`.
+    public static func defaultDataDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let dir = environment["STATE_DIRECTORY"], !dir.isEmpty { return dir.split(separator: ":").first.map(String.init) ?? dir }
+        if FileManager.default.isWritableFile(atPath: "/var/lib/reformsync") { return "/var/lib/reformsync" }
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/reformsync" }
+        return (environment["HOME"] ?? ".") + "/.local/share/reformsync"
+    }
+}
+
+/// How a node reaches the hub.
+public struct HubSettings: Sendable, Equatable {
+    /// e.g. `https://hub.snv.tuyenquang.gov.vn:8443`
+    public var url: String?
+    /// The node's bearer token, or a file holding it (preferred: keeps it out of the config).
+    public var token: String?
+    public var tokenFile: String?
+    /// CA bundle that signed the hub's certificate (TLS verification is always on).
+    public var caFile: String?
+    public var connectTimeout: Double = 10
+    public var timeout: Double = 60
+    /// Cap on bytes per second each way, for capped links (nil: no cap).
+    public var maxBytesPerSecond: Int?
+
+    public init(url: String? = nil, token: String? = nil, tokenFile: String? = nil, caFile: String? = nil,
+                connectTimeout: Double = 10, timeout: Double = 60, maxBytesPerSecond: Int? = nil) {
+        self.url = url
+        self.token = token
+        self.tokenFile = tokenFile
+        self.caFile = caFile
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+        self.maxBytesPerSecond = maxBytesPerSecond
+    }
+}
+
+/// How the hub listens.
+public struct ServerSettings: Sendable, Equatable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8443
+    /// Largest accepted request body, after gzip decompression.
+    public var maxBodyBytes: Int = 8 << 20
+    /// Changes stamped further than this in the future are refused.
+    public var maxClockSkewSeconds: Double = 300
+
+    public init(host: String = "127.0.0.1", port: Int = 8443, maxBodyBytes: Int = 8 << 20, maxClockSkewSeconds: Double = 300) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.maxClockSkewSeconds = maxClockSkewSeconds
+    }
+}
+
+/// Batching and timing of synchronisation.
+public struct SyncSettings: Sendable, Equatable {
+    /// Most changes in one push or pull request.
+    public var batchChanges: Int = 2_000
+    /// Most bytes (uncompressed JSON) in one push request.
+    public var batchBytes: Int = 256 << 10
+
+    public init(batchChanges: Int = 2_000, batchBytes: Int = 256 << 10) {
+        self.batchChanges = batchChanges
+        self.batchBytes = batchBytes
+    }
+}

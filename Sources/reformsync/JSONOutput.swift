@@ -1,0 +1,39 @@
+import Foundation
+import ReformData
+
+/// JSON for standard output: sorted keys, readable, Vietnamese unescaped.
+enum JSONOutput {
+    static func string<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func print<T: Encodable>(_ value: T, pretty: Bool = true) throws {
+        Swift.print(try string(value, pretty: pretty))
+    }
+
+    /// Parses JSON text from an argument or standard input.
+    static func parse(_ text: String, what: String) throws -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        } catch let error as DecodingError {
+            throw ReportableError.input("\(what) is not valid JSON: \(describe(error))")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
+            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return [path.isEmpty ? nil : "at \(path)", context.debugDescription, underlying].compactMap { $0 }.joined(separator: ": ")
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    static func readStandardInput() -> String {
+        String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+
+/// The `reformsync` command: replica data, exchange files, sync, hub and daemon.
+@main
+struct Reformsync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reformsync",
+        abstract: "Offline-first sync of administrative-reform data (PAR INDEX, SIPAS, Decision 06, tasks, initiatives).",
+        discussion: """
+            Each district or department server keeps a local SQLite replica of its reform data; writes never \
+            wait for the network. Replicas converge by CRDT merge with the provincial hub.
+
+            Every command that touches a replica takes --config PATH (YAML, see Config/) or --data-dir PATH; \
+            without either it uses $REFORMSYNC_DATA_DIR, /var/lib/reformsync when present, or ~/.local/share/reformsync.
+
+            Exit codes: 0 success; 1 failure (not found, unreachable, damaged file); 2 bad input \
+            (unknown table or field, wrong type, bad file, bad arguments).
+            """,
+        subcommands: [
+            InitCommand.self, RecordCommand.self, ImportCSVCommand.self, ExportChangesCommand.self, ImportChangesCommand.self,
+            HistoryCommand.self, SchemaCommand.self, CheckCommand.self, BenchCommand.self,
+        ]
+    )
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is ExitCode {
+                exit(withError: error)  // --help, --version, explicit exit codes
+            }
+            if code == .validationFailure {
+                // Bad arguments: ArgumentParser's message with usage, and our documented code 2.
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            let reportable = ReportableError(error)
+            FileHandle.standardError.write(Data("error: \(reportable.message)\n".utf8))
+            Foundation.exit(reportable.exitCode)
+        }
+    }
+}

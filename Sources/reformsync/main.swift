@@ -1,4 +1,0 @@
-import ArgumentParser
-import CSV
-import Yams
-print("hello")
