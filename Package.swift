@@ -56,16 +56,27 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Benchmarks behind `reformsync bench`: figures printed for people, the last line JSON for scripts.
+        .target(name: "Benchmarks", dependencies: ["CRDT", "ReformData", "Replica", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The node's sync round with the hub: handshake, push, pull, each step committed with its cursor.
+        .target(name: "NodeSync", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Configuration files (YAML) with REFORMSYNC_* environment overrides.
         .target(name: "ReformsyncConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The command line: thin, calls the modules above.
         .executableTarget(name: "reformsync", dependencies: [
-            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig",
+            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig", "NodeSync", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "CSV", package: "CSV.swift"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "CRDTTests", dependencies: [
             "CRDT", .product(name: "PropertyBased", package: "swift-property-based"),

@@ -54,6 +54,20 @@ public struct RecordValidator: Sendable {
         return try value(text: text.nfc, for: column)
     }
 
+    /// Checks a value that arrived already typed (e.g. from the wire) against a column:
+    /// storage class, vocabulary and range. Returns the problem, or nil.
+    public func problem(with value: Value, in columnName: String) -> RecordError? {
+        guard let column = table.column(columnName) else { return unknownField(columnName) }
+        switch (column.type, value) {
+        case (_, .null), (.text, .text), (.integer, .integer), (.real, .real), (.real, .integer): break
+        case (.boolean, .integer(let i)) where i == 0 || i == 1: break
+        case (.date, .text(let s)) where Self.isoDate(s) != nil: break
+        default: return error(column.name, "expected \(Self.describe(column.type)), got \(value)")
+        }
+        do { try check(value, column) } catch { return error }
+        return nil
+    }
+
     /// Fields a new row must have, given the values being written; returns the first missing one.
     public func missingRequiredField(in values: [String: Value]) -> String? {
         table.columns.first { $0.required && (values[$0.name] ?? .null).isNull }?.name

@@ -28,6 +28,22 @@ enum Migrations {
                        arguments: [site.rawValue, unit, role.rawValue, schema.version, ISO8601DateFormatter().string(from: Date())])
         try db.execute(sql: "INSERT INTO _rs_sites(site, unit) VALUES (?, ?)", arguments: [site.rawValue, unit])
         try createDataTables(db, schema: schema)
+        try ensureSyncTables(db)
+    }
+
+    /// Tables for sync bookkeeping; created on open too, so replicas made before them gain them.
+    static func ensureSyncTables(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS _rs_quarantine (
+                tbl TEXT NOT NULL, key TEXT NOT NULL, col TEXT, value, hlc INTEGER NOT NULL, site TEXT NOT NULL,
+                code TEXT NOT NULL, reason TEXT NOT NULL, refused_at TEXT NOT NULL,
+                PRIMARY KEY (tbl, key, col, hlc, site));
+            CREATE TABLE IF NOT EXISTS _rs_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """)
+        let columns = try db.columns(in: "_rs_sites").map(\.name)
+        if !columns.contains("relay") {
+            try db.execute(sql: "ALTER TABLE _rs_sites ADD COLUMN relay INTEGER NOT NULL DEFAULT 0")
+        }
     }
 
     static func upgrade(_ db: Database, schema: Schema) throws {

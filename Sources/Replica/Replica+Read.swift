@@ -77,3 +77,13 @@ extension Replica {
         }
     }
 }
+
+extension Replica {
+    /// A row's merge state and remembered owner, inside the caller's transaction (the hub's
+    /// policy check reads them in the same transaction that merges the batch).
+    public func rowState(_ table: String, key: String, _ db: Database) throws -> (state: RowState, owner: String?)? {
+        let store = try store(table)
+        guard let stored = try store.load(db, key: key, sites: try SiteTable.load(db)) else { return nil }
+        return (stored.state, stored.owner)
+    }
+}

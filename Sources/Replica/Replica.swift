@@ -42,8 +42,9 @@ public final class Replica: Sendable {
         self.site = state.site
         self.unit = state.unit
         self.role = state.role
-        if state.schemaVersion < schema.version {
-            try writer.write { db in try Migrations.upgrade(db, schema: schema) }
+        try writer.write { db in
+            if state.schemaVersion < schema.version { try Migrations.upgrade(db, schema: schema) }
+            if try !db.tableExists("_rs_meta") { try Migrations.ensureSyncTables(db) }
         }
     }
 

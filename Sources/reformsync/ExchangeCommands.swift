@@ -75,7 +75,12 @@ struct ImportChangesCommand: ParsableCommand {
             throw ReportableError.input("\(file) is not a change-set file: \(error)")
         }
         let decoded = try set.decodedChanges()
-        let report = try replica.apply(decoded.changes, siteUnits: decoded.siteUnits)
+        // Changes that arrive by file may be unknown to the hub: the node passes them on at its next push.
+        let report = try replica.writer.write { db in
+            let report = try replica.apply(decoded.changes, siteUnits: decoded.siteUnits, db)
+            try replica.markRelayed(Set(decoded.changes.map(\.site)), db)
+            return report
+        }
         let origin = set.source.map { " from \($0.unit) (site \($0.site), versions \($0.since ?? 0)…\($0.version))" } ?? ""
         print("imported \(decoded.changes.count) change(s)\(origin): \(report.applied) applied, \(report.duplicates) already here, "
               + "\(report.lost + report.stale) superseded by later writes; \(report.rows) record(s) updated")

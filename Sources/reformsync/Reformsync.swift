@@ -19,7 +19,8 @@ struct Reformsync: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, RecordCommand.self, ImportCSVCommand.self, ExportChangesCommand.self, ImportChangesCommand.self,
-            HistoryCommand.self, SchemaCommand.self, CheckCommand.self, BenchCommand.self,
+            HistoryCommand.self, SchemaCommand.self, CheckCommand.self, HubCommand.self, SyncCommand.self, QuarantineCommand.self,
+            BenchCommand.self,
         ]
     )
 

@@ -27,6 +27,8 @@ struct ReportableError: Error, CustomStringConvertible {
             self.init(message: error.description, exitCode: 2)
         case let error as WireError:
             self.init(message: error.description, exitCode: 2)
+        case let error as Gzip.Failure:
+            self.init(message: error.description, exitCode: 2)
         case let error as ReplicaError:
             switch error {
             case .unknownTable, .unknownColumn, .missingRequired, .appendOnly, .invalidChange, .alreadyInitialized:

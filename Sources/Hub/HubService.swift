@@ -1,0 +1,150 @@
+import CRDT
+import Foundation
+import GRDB
+import Logging
+import ReformData
+import Replica
+import WireProtocol
+
+/// Limits and policy settings of the hub.
+public struct HubSettings: Sendable {
+    /// Largest request body accepted, compressed or not.
+    public var maxBodyBytes: Int
+    /// Most changes in one pull page (and advertised as the push batch limit).
+    public var maxBatchChanges: Int
+    /// Changes stamped further in the future than this are refused.
+    public var maxClockSkewMillis: UInt64
+
+    public init(maxBodyBytes: Int = 8 << 20, maxBatchChanges: Int = 10_000, maxClockSkewMillis: UInt64 = 300_000) {
+        self.maxBodyBytes = maxBodyBytes
+        self.maxBatchChanges = maxBatchChanges
+        self.maxClockSkewMillis = maxClockSkewMillis
+    }
+}
+
+/// The hub's side of protocol v1, independent of HTTP: handshake, push (policy check and merge),
+/// pull (filtered by what the unit may read). See Protocol/README.md.
+public final class HubService: Sendable {
+    public let replica: Replica
+    public let tokens: TokenAuthority
+    public let nodes: NodeRegistry
+    public let settings: HubSettings
+    let policy: WritePolicy
+    let logger: Logger
+    let wallClock: @Sendable () -> UInt64
+
+    public init(replica: Replica, settings: HubSettings = HubSettings(), logger: Logger = Logger(label: "reformsync.hub"),
+                wallClock: @escaping @Sendable () -> UInt64 = Replica.systemMillis) throws {
+        self.replica = replica
+        self.tokens = try TokenAuthority(writer: replica.writer)
+        self.nodes = try NodeRegistry(writer: replica.writer)
+        self.settings = settings
+        self.policy = WritePolicy(schema: replica.schema, maxClockSkewMillis: settings.maxClockSkewMillis)
+        self.logger = logger
+        self.wallClock = wallClock
+    }
+
+    /// The unit of a request's bearer token.
+    public func authenticate(authorization: String?) throws -> String {
+        guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
+            throw HubError.unauthorized("missing bearer token: send Authorization: Bearer <token> (issued by `reformsync hub token create`)")
+        }
+        let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let unit = try tokens.unit(for: token) else {
+            throw HubError.unauthorized("unknown or revoked token: ask the hub operator for a new one")
+        }
+        return unit
+    }
+
+    public func handshake(_ request: HandshakeRequest, unit: String) async throws -> HandshakeResponse {
+        guard request.unit.nfc == unit else {
+            throw HubError.forbidden("this token belongs to unit \(unit), but the node says it is \(request.unit)")
+        }
+        let common = max(request.protocolMin, ProtocolVersion.supported.lowerBound)...min(request.protocolMax, ProtocolVersion.supported.upperBound)
+        guard !common.isEmpty else {
+            throw HubError(status: 409, code: "protocol_unsupported",
+                           message: "the node speaks protocol \(request.protocolMin)–\(request.protocolMax), the hub \(ProtocolVersion.supported.lowerBound)–\(ProtocolVersion.supported.upperBound)")
+        }
+        guard request.schema == replica.schema.version else {
+            let upgrade = request.schema > replica.schema.version ? "upgrade reformsync on the hub" : "upgrade reformsync on this node"
+            throw HubError(status: 409, code: "schema_mismatch",
+                           message: "node schema \(request.schema), hub schema \(replica.schema.version): \(upgrade)")
+        }
+        guard SiteID(request.site) != nil else { throw HubError.badRequest("site \"\(request.site)\" is not a site id (16 hex digits)") }
+        let now = Int64(wallClock())
+        let offset = now - request.nodeTimeMs
+        let skew = Int64(settings.maxClockSkewMillis)
+        let warning = abs(offset) > skew
+            ? "the node's clock is \(abs(offset) / 1000) s \(offset > 0 ? "behind" : "ahead of") the hub; changes stamped more than \(skew / 1000) s ahead are refused: fix the clock (NTP)"
+            : nil
+        try await replica.writer.write { db in
+            try self.nodes.recordHandshake(db, site: request.site, unit: unit, software: request.software, clockOffsetMs: offset)
+        }
+        return HandshakeResponse(protocol: common.upperBound, schema: replica.schema.version, hubSite: replica.site.rawValue,
+                                 hubUnit: replica.unit, hubTimeMs: now, clockOffsetMs: offset, clockWarning: warning,
+                                 hubVersion: try await replica.writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0 },
+                                 limits: .init(maxBodyBytes: settings.maxBodyBytes, maxBatchChanges: settings.maxBatchChanges,
+                                               maxClockSkewMs: skew))
+    }
+
+    /// Checks every change against the schema and who may write it, merges the accepted ones
+    /// and records the node's progress, all in one transaction.
+    public func push(_ request: PushRequest, unit: String) async throws -> PushResponse {
+        let decoded: (changes: [Change], siteUnits: [SiteID: String])
+        do { decoded = try request.changes.decodedChanges() } catch { throw HubError.badRequest("changes: \(error.message)") }
+        guard decoded.changes.count <= settings.maxBatchChanges * 2 else {
+            throw HubError(status: 413, code: "batch_too_large", message: "\(decoded.changes.count) changes in one push; send at most \(settings.maxBatchChanges)")
+        }
+        let now = wallClock()
+        let source = request.changes.source?.site
+        let (report, refused) = try await replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
+            var accepted: [Change] = []
+            var refused: [RefusedChange] = []
+            var start = 0
+            let changes = decoded.changes
+            while start < changes.count {
+                var end = start + 1
+                while end < changes.count && changes[end].key == changes[start].key && changes[end].table == changes[start].table { end += 1 }
+                let group = Array(changes[start..<end])
+                let stored = self.replica.schema.table(group[0].table) == nil ? nil : try self.replica.rowState(group[0].table, key: group[0].key, db)
+                let verdicts = self.policy.check(group, from: unit, storedOwner: stored?.owner, storedRow: stored?.state, nowMillis: now)
+                for (change, verdict) in zip(group, verdicts) {
+                    if let verdict {
+                        refused.append(RefusedChange(table: change.table, key: change.key, column: change.column, hlc: String(change.hlc.rawValue),
+                                                     site: change.site.rawValue, code: verdict.code, reason: verdict.reason))
+                    } else {
+                        accepted.append(change)
+                    }
+                }
+                start = end
+            }
+            let report = try self.replica.apply(accepted, siteUnits: decoded.siteUnits, db)
+            if let source {
+                try self.nodes.recordPush(db, site: source, unit: unit, through: request.through.position, received: decoded.changes.count, refused: refused.count)
+            }
+            return (report, refused)
+        }
+        if !refused.isEmpty {
+            logger.notice("refused changes from \(unit)", metadata: ["count": "\(refused.count)", "first": "\(refused[0])"])
+        }
+        return PushResponse(acknowledged: request.through, applied: report.applied, duplicates: report.duplicates,
+                            superseded: report.lost + report.stale, refused: refused, hubVersion: report.version)
+    }
+
+    /// A page of what `unit` may read after `cursor`.
+    public func pull(unit: String, site: String?, cursor: ChangeCursor, limit: Int) async throws -> PullResponse {
+        let limit = min(max(1, limit), settings.maxBatchChanges)
+        let page = try await replica.writer.read { db -> (ChangePage, Int64) in
+            let assigned = try String.fetchAll(db, sql: "SELECT task FROM task_assignees WHERE unit = ? AND _cl % 2 = 1", arguments: [unit])
+            let read = ReadPolicy(unit: unit, assignedTasks: Set(assigned))
+            let page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) }, db)
+            return (page, try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0)
+        }
+        if let site, SiteID(site) != nil {
+            try await replica.writer.write { db in try self.nodes.recordPull(db, site: site, unit: unit, position: page.0.next.position) }
+        }
+        let set = ChangeSet(changes: page.0.changes, siteUnits: page.0.siteUnits, schemaVersion: replica.schema.version)
+        return PullResponse(changes: set, next: WireCursor(baseline: page.0.next.baseline, position: page.0.next.position),
+                            more: page.0.hasMore, hubVersion: page.1)
+    }
+}

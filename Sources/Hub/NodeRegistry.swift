@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+
+/// What the hub knows of each node: when it last synced, its clock offset, how far it pushed.
+///
+/// Kept beside the replica (not replicated): `reformsync status` at the hub and the dashboard's
+/// sync-freshness table read it.
+public struct NodeRegistry: Sendable {
+    public let writer: any DatabaseWriter
+
+    public init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try writer.write { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS _hub_nodes (
+                    site TEXT PRIMARY KEY, unit TEXT NOT NULL, software TEXT,
+                    last_handshake_at TEXT, last_push_at TEXT, last_pull_at TEXT,
+                    clock_offset_ms INTEGER, pushed_through INTEGER, pulled_position INTEGER,
+                    changes_received INTEGER NOT NULL DEFAULT 0, changes_refused INTEGER NOT NULL DEFAULT 0)
+                """)
+        }
+    }
+
+    public struct Node: Sendable, Equatable, Codable {
+        public var site: String
+        public var unit: String
+        public var software: String?
+        public var lastHandshakeAt: String?
+        public var lastPushAt: String?
+        public var lastPullAt: String?
+        public var clockOffsetMs: Int64?
+        public var pushedThrough: Int64?
+        public var pulledPosition: Int64?
+        public var changesReceived: Int64
+        public var changesRefused: Int64
+
+        /// The latest of handshake, push and pull.
+        public var lastSeenAt: String? { [lastHandshakeAt, lastPushAt, lastPullAt].compactMap { $0 }.max() }
+    }
+
+    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+
+    func upsert(_ db: Database, site: String, unit: String) throws {
+        try db.execute(sql: "INSERT INTO _hub_nodes(site, unit) VALUES (?, ?) ON CONFLICT(site) DO UPDATE SET unit = excluded.unit",
+                       arguments: [site, unit])
+    }
+
+    func recordHandshake(_ db: Database, site: String, unit: String, software: String?, clockOffsetMs: Int64) throws {
+        try upsert(db, site: site, unit: unit)
+        try db.execute(sql: "UPDATE _hub_nodes SET last_handshake_at = ?, software = ?, clock_offset_ms = ? WHERE site = ?",
+                       arguments: [Self.now(), software, clockOffsetMs, site])
+    }
+
+    func recordPush(_ db: Database, site: String, unit: String, through: Int64, received: Int, refused: Int) throws {
+        try upsert(db, site: site, unit: unit)
+        try db.execute(sql: """
+            UPDATE _hub_nodes SET last_push_at = ?, pushed_through = ?, changes_received = changes_received + ?,
+                changes_refused = changes_refused + ? WHERE site = ?
+            """, arguments: [Self.now(), through, received, refused, site])
+    }
+
+    func recordPull(_ db: Database, site: String, unit: String, position: Int64) throws {
+        try upsert(db, site: site, unit: unit)
+        try db.execute(sql: "UPDATE _hub_nodes SET last_pull_at = ?, pulled_position = ? WHERE site = ?", arguments: [Self.now(), position, site])
+    }
+
+    public func nodes() throws -> [Node] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT site, unit, software, last_handshake_at, last_push_at, last_pull_at, clock_offset_ms,
+                       pushed_through, pulled_position, changes_received, changes_refused FROM _hub_nodes ORDER BY unit, site
+                """).map {
+                Node(site: $0[0], unit: $0[1], software: $0[2], lastHandshakeAt: $0[3], lastPushAt: $0[4], lastPullAt: $0[5],
+                     clockOffsetMs: $0[6], pushedThrough: $0[7], pulledPosition: $0[8], changesReceived: $0[9], changesRefused: $0[10])
+            }
+        }
+    }
+}

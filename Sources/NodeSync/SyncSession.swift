@@ -1,0 +1,183 @@
+import CRDT
+import Foundation
+import GRDB
+import HubClient
+import Logging
+import ReformData
+import Replica
+import WireProtocol
+
+/// One node's synchronisation with the hub: handshake, push in bounded batches, pull in pages.
+///
+/// Every step commits with its cursor in one SQLite transaction, so a round interrupted at any
+/// point (link drop, SIGKILL) resumes exactly where it stopped: nothing is lost or applied twice
+/// (re-sending a batch is harmless, the merge being idempotent). See Protocol/README.md.
+public final class SyncSession: Sendable {
+    public let replica: Replica
+    let client: HubHTTPClient
+    let batchChanges: Int
+    let batchBytes: Int
+    let logger: Logger
+
+    public static let software = "reformsync/0.3"
+
+    public init(replica: Replica, client: HubHTTPClient, batchChanges: Int = 2_000, batchBytes: Int = 256 << 10,
+                logger: Logger = Logger(label: "reformsync.sync")) {
+        self.replica = replica
+        self.client = client
+        self.batchChanges = max(1, batchChanges)
+        self.batchBytes = max(1024, batchBytes)
+        self.logger = logger
+    }
+
+    /// A full round: push everything pending, then pull until up to date.
+    public func runOnce() async throws -> SyncReport {
+        var report = SyncReport()
+        do {
+            try await handshake(&report)
+            try await push(&report)
+            try await pull(&report)
+            report.pendingChanges = try pendingChanges()
+            let hubVersion = report.hubVersion
+            try await replica.writer.write { db in
+                try self.replica.setMeta([
+                    "last_sync_ok_at": ISO8601DateFormatter().string(from: Date()),
+                    "last_error": nil, "last_error_at": nil,
+                    "hub_version": String(hubVersion),
+                ], db)
+            }
+            return report
+        } catch {
+            let message = Self.describe(error)
+            try? await replica.writer.write { db in
+                try self.replica.setMeta(["last_error": message, "last_error_at": ISO8601DateFormatter().string(from: Date())], db)
+            }
+            throw SyncError(message)
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as HubClientError: return error.description
+        case let error as SyncError: return error.message
+        case let error as WireError: return "the hub sent a message this node cannot read: \(error.message)"
+        default: return String(describing: error)
+        }
+    }
+
+    // MARK: - Steps
+
+    func handshake(_ report: inout SyncReport) async throws {
+        let request = HandshakeRequest(schema: replica.schema.version, site: replica.site.rawValue, unit: replica.unit,
+                                       nodeTimeMs: Int64(Replica.systemMillis()), software: Self.software)
+        let response = try await client.sendWithRetry(.post("/v1/handshake", body: try WireJSON.encode(request)))
+        count(response, &report)
+        let answer = try WireJSON.decode(HandshakeResponse.self, from: response.body, what: "handshake response")
+        report.clockOffsetMs = answer.clockOffsetMs
+        report.clockWarning = answer.clockWarning
+        report.hubVersion = answer.hubVersion
+        if let warning = answer.clockWarning { logger.warning("\(warning)") }
+        try await replica.writer.write { db in
+            try self.replica.setMeta([
+                "hub_site": answer.hubSite, "hub_unit": answer.hubUnit, "protocol": String(answer.protocol),
+                "clock_offset_ms": String(answer.clockOffsetMs), "clock_warning": answer.clockWarning,
+                "last_handshake_at": ISO8601DateFormatter().string(from: Date()), "hub_version": String(answer.hubVersion),
+            ], db)
+        }
+    }
+
+    func push(_ report: inout SyncReport) async throws {
+        let sites = try replica.pushSites()
+        var limit = batchChanges
+        while true {
+            let cursor = try replica.cursor("push")
+            let page = try replica.changes(after: cursor, limit: limit)
+            let outgoing = page.changes.filter { sites.contains($0.site) }
+            if outgoing.isEmpty {
+                // Only changes pulled from the hub in this stretch: nothing to send, move on.
+                try await replica.writer.write { db in try self.replica.setCursor("push", page.next, db) }
+                if page.hasMore { continue } else { return }
+            }
+            let set = ChangeSet(changes: outgoing, siteUnits: page.siteUnits, schemaVersion: replica.schema.version,
+                                source: .init(site: replica.site.rawValue, unit: replica.unit, version: page.next.position, since: cursor.position))
+            let body = try WireJSON.encode(PushRequest(through: WireCursor(baseline: page.next.baseline, position: page.next.position), changes: set))
+            if body.count > batchBytes && limit > 1 {
+                limit = max(1, limit / 2)  // too many bytes: a smaller batch, same cursor
+                continue
+            }
+            let response = try await client.sendWithRetry(.post("/v1/push", body: body))
+            count(response, &report)
+            let answer = try WireJSON.decode(PushResponse.self, from: response.body, what: "push response")
+            guard answer.acknowledged == WireCursor(baseline: page.next.baseline, position: page.next.position) else {
+                throw SyncError("the hub acknowledged \(answer.acknowledged) instead of the batch sent; not advancing")
+            }
+            let refused = answer.refused.compactMap { refusal -> (change: Change, code: String, reason: String)? in
+                guard let change = outgoing.first(where: {
+                    $0.table == refusal.table && $0.key == refusal.key && $0.column == refusal.column
+                        && String($0.hlc.rawValue) == refusal.hlc && $0.site.rawValue == refusal.site
+                }) else { return nil }
+                return (change, refusal.code, refusal.reason)
+            }
+            // The acknowledgement, the cursor and the quarantine commit together.
+            try await replica.writer.write { db in
+                try self.replica.quarantine(refused, db)
+                try self.replica.setCursor("push", page.next, db)
+                try self.replica.setMeta(["hub_version": String(answer.hubVersion)], db)
+            }
+            if !refused.isEmpty {
+                logger.warning("the hub refused \(refused.count) change(s); see `reformsync quarantine list`", metadata: ["first": "\(answer.refused[0])"])
+            }
+            report.pushedChanges += outgoing.count
+            report.pushBatches += 1
+            report.refusedChanges += answer.refused.count
+            report.hubVersion = answer.hubVersion
+            limit = batchChanges
+            if !page.hasMore { return }
+        }
+    }
+
+    func pull(_ report: inout SyncReport) async throws {
+        while true {
+            let cursor = try replica.cursor("pull")
+            let path = "/v1/pull?site=\(replica.site.rawValue)&baseline=\(cursor.baseline)&position=\(cursor.position)&limit=\(batchChanges)"
+            let response = try await client.sendWithRetry(.get(path))
+            count(response, &report)
+            let answer = try WireJSON.decode(PullResponse.self, from: response.body, what: "pull response")
+            let decoded = try answer.changes.decodedChanges()
+            // The page and the cursor that records it commit together.
+            let applied = try await replica.writer.write { db -> ApplyReport in
+                let applied = try self.replica.apply(decoded.changes, siteUnits: decoded.siteUnits, db)
+                try self.replica.setCursor("pull", ChangeCursor(baseline: answer.next.baseline, position: answer.next.position), db)
+                try self.replica.setMeta(["hub_version": String(answer.hubVersion), "hub_pulled_position": String(answer.next.position)], db)
+                return applied
+            }
+            report.pulledChanges += decoded.changes.count
+            report.appliedChanges += applied.applied
+            report.pullPages += 1
+            report.hubVersion = answer.hubVersion
+            if !answer.more { return }
+        }
+    }
+
+    /// Changes this node made (or imported by file) that the hub has not acknowledged.
+    public func pendingChanges() throws -> Int {
+        try Self.pendingChanges(replica)
+    }
+
+    public static func pendingChanges(_ replica: Replica) throws -> Int {
+        let sites = try replica.pushSites()
+        var cursor = try replica.cursor("push")
+        var total = 0
+        while true {
+            let page = try replica.changes(after: cursor, limit: 50_000)
+            total += page.changes.filter { sites.contains($0.site) }.count
+            cursor = page.next
+            if !page.hasMore { return total }
+        }
+    }
+
+    private func count(_ response: HubResponse, _ report: inout SyncReport) {
+        report.bytesSent += response.bytesSent
+        report.bytesReceived += response.bytesReceived
+    }
+}

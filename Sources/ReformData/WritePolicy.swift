@@ -1,0 +1,114 @@
+import CRDT
+
+/// Who may write what: the hub's check of every change a unit pushes.
+///
+/// Pure, so the rules can be tested without a server: the hub supplies the row's owner (from its
+/// replica, or from the incoming batch for a new row) and the current time.
+public struct WritePolicy: Sendable {
+    public let schema: Schema
+    /// Changes stamped further than this in the future are refused (their clock is wrong and
+    /// would drag every replica's clock forward).
+    public let maxClockSkewMillis: UInt64
+
+    public init(schema: Schema, maxClockSkewMillis: UInt64) {
+        self.schema = schema
+        self.maxClockSkewMillis = maxClockSkewMillis
+    }
+
+    /// Why a change is refused: a stable code (see Protocol/README.md) and a sentence.
+    public struct Refusal: Error, Equatable, Sendable {
+        public var code: String
+        public var reason: String
+
+        public init(_ code: String, _ reason: String) {
+            self.code = code
+            self.reason = reason
+        }
+    }
+
+    /// Checks one row's changes from `unit`. Returns a refusal per change index (nil: accepted).
+    ///
+    /// - Parameters:
+    ///   - changes: all changes of one row (same table and key) in the batch.
+    ///   - storedOwner: the owner the hub already records for the row (nil if unknown).
+    ///   - storedRowExists: whether the hub holds the row as an existing record.
+    ///   - storedCells: the hub's current cells of the row (for append-only checks).
+    public func check(_ changes: [Change], from unit: String, storedOwner: String?, storedRow: RowState?,
+                      nowMillis: UInt64) -> [Refusal?] {
+        guard let first = changes.first else { return [] }
+        guard let table = schema.table(first.table) else {
+            return changes.map { _ in Refusal("unknown_table", "no table '\(first.table)' in schema version \(schema.version)") }
+        }
+        let validator = RecordValidator(table: table)
+        // The owner of a row: what the hub has, or for a new row what the batch says.
+        var owner = storedOwner
+        if owner == nil, let ownerColumn = table.ownerColumn {
+            let written = changes.filter { $0.column == ownerColumn }.max { ($0.causalLength, $0.stamp) < ($1.causalLength, $1.stamp) }
+            if case .text(let value)? = written?.value { owner = value }
+        }
+        let ownsRow = table.ownerColumn != nil && owner == unit
+        var rowRefusal: Refusal?
+        var results: [Refusal?] = []
+        for change in changes {
+            var refusal: Refusal?
+            if change.hlc.millis > nowMillis + maxClockSkewMillis {
+                refusal = Refusal("clock_skew", "stamped \((change.hlc.millis - nowMillis) / 1000) s in the future; fix the node's clock (NTP)")
+            } else if let column = change.column {
+                if table.column(column) == nil {
+                    refusal = Refusal("unknown_column", "\(table.name) has no field '\(column)'")
+                } else if let problem = validator.problem(with: change.value, in: column) {
+                    refusal = Refusal("bad_value", problem.description)
+                } else if table.column(column)!.writer == .hub {
+                    refusal = Refusal("hub_only", "only the hub (Sở Nội vụ) writes \(table.name).\(column)")
+                } else if !ownsRow {
+                    refusal = notOwner(table, owner, unit)
+                } else if column == table.ownerColumn, change.value != .text(unit) {
+                    refusal = Refusal("not_owner", "\(table.name).\(column) must stay \(unit): a unit cannot hand its record to another unit")
+                } else if table.lifecycle == .appendOnly, let stored = storedRow, stored.exists, change.causalLength == stored.causalLength,
+                          let cell = stored.cells[column], cell.value != change.value || cell.stamp != change.stamp {
+                    refusal = Refusal("append_only", "\(table.name) records cannot be changed once written")
+                }
+            } else {
+                if table.rowWriter == .hub {
+                    refusal = Refusal("hub_only", "only the hub (Sở Nội vụ) creates or deletes \(table.name) records")
+                } else if !ownsRow {
+                    refusal = notOwner(table, owner, unit)
+                } else if table.lifecycle == .appendOnly && change.causalLength > 1 {
+                    refusal = Refusal("append_only", "\(table.name) records cannot be deleted or re-created")
+                }
+                if refusal != nil { rowRefusal = refusal }
+            }
+            results.append(refusal)
+        }
+        // A refused create or delete takes the rest of the row with it.
+        if let rowRefusal { return results.map { $0 ?? rowRefusal } }
+        return results
+    }
+
+    private func notOwner(_ table: TableSchema, _ owner: String?, _ unit: String) -> Refusal {
+        guard let owner else {
+            return Refusal("not_owner", "\(table.name) record has no \(table.ownerColumn ?? "owner"); the record must name the unit \(unit)")
+        }
+        return Refusal("not_owner", "the record belongs to \(owner); \(unit) cannot write it")
+    }
+}
+
+/// Which rows a unit receives: its own, shared reference data, tasks assigned to it.
+public struct ReadPolicy: Sendable {
+    public let unit: String
+    /// Keys of tasks the unit cooperates on (from `task_assignees`).
+    public let assignedTasks: Set<String>
+
+    public init(unit: String, assignedTasks: Set<String>) {
+        self.unit = unit
+        self.assignedTasks = assignedTasks
+    }
+
+    public func mayRead(_ table: TableSchema, key: String, owner: String?) -> Bool {
+        switch table.readScope {
+        case .everyone: return true
+        case .owner: return owner == unit
+        case .assigned: return owner == unit || assignedTasks.contains(key)
+        }
+    }
+}

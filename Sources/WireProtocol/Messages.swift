@@ -1,0 +1,226 @@
+import Foundation
+
+// The v1 messages, exactly as Protocol/README.md documents them. Field names are the JSON keys.
+
+/// `POST /v1/handshake` request: who the node is and what it speaks.
+public struct HandshakeRequest: Codable, Sendable, Equatable {
+    /// Lowest and highest protocol version the node speaks.
+    public var protocolMin: Int
+    public var protocolMax: Int
+    public var schema: Int
+    public var site: String
+    public var unit: String
+    /// The node's wall clock, milliseconds since the Unix epoch.
+    public var nodeTimeMs: Int64
+    public var software: String?
+
+    public init(protocolMin: Int = ProtocolVersion.supported.lowerBound, protocolMax: Int = ProtocolVersion.supported.upperBound,
+                schema: Int, site: String, unit: String, nodeTimeMs: Int64, software: String? = nil) {
+        self.protocolMin = protocolMin
+        self.protocolMax = protocolMax
+        self.schema = schema
+        self.site = site
+        self.unit = unit
+        self.nodeTimeMs = nodeTimeMs
+        self.software = software
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case protocolMin = "protocol_min", protocolMax = "protocol_max", schema, site, unit
+        case nodeTimeMs = "node_time_ms", software
+    }
+}
+
+/// `POST /v1/handshake` response: the version to use, the hub's identity, time and limits.
+public struct HandshakeResponse: Codable, Sendable, Equatable {
+    public var `protocol`: Int
+    public var schema: Int
+    public var hubSite: String
+    public var hubUnit: String
+    public var hubTimeMs: Int64
+    /// Hub time minus node time, in milliseconds (positive: the node's clock is behind).
+    public var clockOffsetMs: Int64
+    /// Set when the offset exceeds the hub's allowed skew: the node should fix its clock.
+    public var clockWarning: String?
+    public var hubVersion: Int64
+    public var limits: Limits
+
+    public struct Limits: Codable, Sendable, Equatable {
+        public var maxBodyBytes: Int
+        public var maxBatchChanges: Int
+        public var maxClockSkewMs: Int64
+
+        public init(maxBodyBytes: Int, maxBatchChanges: Int, maxClockSkewMs: Int64) {
+            self.maxBodyBytes = maxBodyBytes
+            self.maxBatchChanges = maxBatchChanges
+            self.maxClockSkewMs = maxClockSkewMs
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case maxBodyBytes = "max_body_bytes", maxBatchChanges = "max_batch_changes", maxClockSkewMs = "max_clock_skew_ms"
+        }
+    }
+
+    public init(protocol: Int, schema: Int, hubSite: String, hubUnit: String, hubTimeMs: Int64, clockOffsetMs: Int64,
+                clockWarning: String?, hubVersion: Int64, limits: Limits) {
+        self.protocol = `protocol`
+        self.schema = schema
+        self.hubSite = hubSite
+        self.hubUnit = hubUnit
+        self.hubTimeMs = hubTimeMs
+        self.clockOffsetMs = clockOffsetMs
+        self.clockWarning = clockWarning
+        self.hubVersion = hubVersion
+        self.limits = limits
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case `protocol`, schema, hubSite = "hub_site", hubUnit = "hub_unit", hubTimeMs = "hub_time_ms"
+        case clockOffsetMs = "clock_offset_ms", clockWarning = "clock_warning", hubVersion = "hub_version", limits
+    }
+}
+
+/// A position in a replica's change stream, on the wire.
+public struct WireCursor: Codable, Sendable, Equatable {
+    public var baseline: Int64
+    public var position: Int64
+
+    public init(baseline: Int64, position: Int64) {
+        self.baseline = baseline
+        self.position = position
+    }
+}
+
+/// `POST /v1/push` request: one bounded batch of the node's changes.
+public struct PushRequest: Codable, Sendable, Equatable {
+    /// The node's own cursor after this batch; the hub echoes it once the batch is merged.
+    public var through: WireCursor
+    public var changes: ChangeSet
+
+    public init(through: WireCursor, changes: ChangeSet) {
+        self.through = through
+        self.changes = changes
+    }
+}
+
+/// One change the hub refused, and why.
+public struct RefusedChange: Codable, Sendable, Equatable, CustomStringConvertible {
+    public var table: String
+    public var key: String
+    /// The field, or nil for the record itself (create, delete).
+    public var column: String?
+    /// HLC of the refused change (decimal), and its site.
+    public var hlc: String
+    public var site: String
+    /// Machine-readable reason: see Protocol/README.md, "Refusal codes".
+    public var code: String
+    public var reason: String
+
+    public init(table: String, key: String, column: String?, hlc: String, site: String, code: String, reason: String) {
+        self.table = table
+        self.key = key
+        self.column = column
+        self.hlc = hlc
+        self.site = site
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(table) '\(key)'\(column.map { ".\($0)" } ?? ""): \(reason) [\(code)]" }
+}
+
+/// `POST /v1/push` response.
+public struct PushResponse: Codable, Sendable, Equatable {
+    /// The `through` cursor of the request: the batch is merged and durable at the hub.
+    public var acknowledged: WireCursor
+    public var applied: Int
+    public var duplicates: Int
+    /// Changes that lost to later writes already at the hub (kept in its history).
+    public var superseded: Int
+    public var refused: [RefusedChange]
+    public var hubVersion: Int64
+
+    public init(acknowledged: WireCursor, applied: Int, duplicates: Int, superseded: Int, refused: [RefusedChange], hubVersion: Int64) {
+        self.acknowledged = acknowledged
+        self.applied = applied
+        self.duplicates = duplicates
+        self.superseded = superseded
+        self.refused = refused
+        self.hubVersion = hubVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case acknowledged, applied, duplicates, superseded, refused, hubVersion = "hub_version"
+    }
+}
+
+/// `GET /v1/pull` response: a page of what the node may read.
+public struct PullResponse: Codable, Sendable, Equatable {
+    public var changes: ChangeSet
+    /// Pass as `baseline` and `position` for the next page.
+    public var next: WireCursor
+    public var more: Bool
+    public var hubVersion: Int64
+
+    public init(changes: ChangeSet, next: WireCursor, more: Bool, hubVersion: Int64) {
+        self.changes = changes
+        self.next = next
+        self.more = more
+        self.hubVersion = hubVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case changes, next, more, hubVersion = "hub_version"
+    }
+}
+
+/// Every error response: `{"error": {"code": "...", "message": "..."}}`.
+public struct ErrorResponse: Codable, Sendable, Equatable {
+    public struct Body: Codable, Sendable, Equatable {
+        public var code: String
+        public var message: String
+    }
+
+    public var error: Body
+
+    public init(code: String, message: String) { error = Body(code: code, message: message) }
+}
+
+/// JSON coding used on the wire: no escaped slashes, keys as declared.
+public enum WireJSON {
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return Array(try encoder.encode(value))
+    }
+
+    /// Decodes, turning any decoding failure into a ``WireError`` that says where.
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(WireError) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(bytes))
+        } catch let error as WireError {
+            throw error
+        } catch let error as DecodingError {
+            throw WireError("\(what): \(describe(error))")
+        } catch {
+            throw WireError("\(what): \(error)")
+        }
+    }
+
+    public static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            if let wire = context.underlyingError as? WireError { return (path.isEmpty ? "" : "at \(path): ") + wire.message }
+            return (path.isEmpty ? "" : "at \(path): ") + "not valid JSON or not the expected shape (\(context.debugDescription))"
+        case .keyNotFound(let key, let context):
+            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            return "missing field \(path)"
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "field \(path) should be \(type)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import HubClient
+import Logging
+import NodeSync
+import ReformsyncConfig
+import Replica
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Synchronise this node with the hub: push everything pending, pull until up to date.",
+        discussion: """
+            Needs hub.url and hub.token (or hub.token_file) in the configuration. Exit code 0 when in sync, 1 with \
+            a one-line reason otherwise (hub unreachable, token refused, changes refused in this round...). Changes \
+            the hub refuses are kept in quarantine, and the rest keeps syncing: `reformsync quarantine list`.
+            """
+    )
+    @OptionGroup var options: ReplicaOptions
+    @Flag(help: "One round, then exit (the daemon runs rounds continuously).") var once = false
+    @Flag(help: "Print the round's figures as JSON.") var json = false
+
+    func validate() throws {
+        if !once { throw ValidationError("only `sync --once` is available here; the continuous loop is `reformsync daemon`") }
+    }
+
+    func run() async throws {
+        let configuration = try options.configuration()
+        let replica = try Replica.open(path: configuration.replicaPath)
+        let session = SyncSession(replica: replica, client: try NodeClientFactory.client(configuration),
+                                  batchChanges: configuration.sync.batchChanges, batchBytes: configuration.sync.batchBytes)
+        let report: SyncReport
+        do {
+            report = try await session.runOnce()
+        } catch let error as SyncError {
+            throw ReportableError.failure("sync failed: \(error.message)")
+        }
+        if json {
+            try JSONOutput.print(report)
+        } else {
+            print("pushed \(report.pushedChanges) change(s) in \(report.pushBatches) batch(es), \(report.refusedChanges) refused; "
+                  + "pulled \(report.pulledChanges) in \(report.pullPages) page(s), \(report.appliedChanges) new; "
+                  + "\(report.bytesSent + report.bytesReceived) bytes on the wire; hub version \(report.hubVersion)")
+            if let warning = report.clockWarning { print("warning: \(warning)") }
+        }
+        let quarantined = try replica.quarantineCount()
+        if quarantined > 0 {
+            FileHandle.standardError.write(Data("\(quarantined) change(s) refused by the hub are in quarantine: reformsync quarantine list\n".utf8))
+        }
+        if !report.inSync { throw ReportableError.failure("not in sync: \(report.pendingChanges) change(s) still pending") }
+        if report.refusedChanges > 0 {
+            throw ReportableError.failure("synced, but the hub refused \(report.refusedChanges) change(s): see `reformsync quarantine list`")
+        }
+    }
+}
+
+/// Builds the libcurl client from the configuration's `hub` section.
+enum NodeClientFactory {
+    static func client(_ configuration: ReformsyncConfiguration) throws -> HubHTTPClient {
+        guard let url = configuration.hub.url else {
+            throw ReportableError.input("no hub.url in the configuration: the node does not know where the hub is")
+        }
+        guard let token = try configuration.hubToken() else {
+            throw ReportableError.input("no hub.token or hub.token_file in the configuration: ask the hub operator for a token")
+        }
+        let settings = HubClientConfiguration(baseURL: url, bearerToken: token, caFile: configuration.hub.caFile,
+                                              connectTimeout: configuration.hub.connectTimeout, totalTimeout: configuration.hub.timeout,
+                                              maxSendBytesPerSecond: configuration.hub.maxBytesPerSecond,
+                                              maxReceiveBytesPerSecond: configuration.hub.maxBytesPerSecond,
+                                              userAgent: "reformsync-node/\(configuration.unit ?? "?")")
+        do {
+            return try HubHTTPClient(configuration: settings)
+        } catch {
+            throw ReportableError.input("hub settings: \(error)")
+        }
+    }
+}

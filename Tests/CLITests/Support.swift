@@ -1,0 +1,194 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// End-to-end tests of the `reformsync` executable: the real binary runs as a child process in
+// temporary folders, and the tests check exit codes, messages and the stored data.
+
+/// The built `reformsync` executable: $REFORMSYNC_BIN, or the `reformsync` file next to the test bundle
+/// (SwiftPM puts both in the same build folder, e.g. .build/x86_64-unknown-linux-gnu/debug/).
+let reformsyncBinary: String? = {
+    let environment = ProcessInfo.processInfo.environment
+    if let path = environment["REFORMSYNC_BIN"], !path.isEmpty { return path }
+    var starts: [String] = CommandLine.arguments.prefix(1).map { $0 }
+    starts += [Bundle.main.executablePath, Bundle.main.bundlePath].compactMap { $0 }
+    starts += Bundle.allBundles.map(\.bundlePath) + Bundle.allFrameworks.map(\.bundlePath)
+    starts.append(FileManager.default.currentDirectoryPath + "/.build/debug/x")
+    for start in starts {
+        var url = URL(fileURLWithPath: start).standardizedFileURL
+        for _ in 0..<6 {
+            url.deleteLastPathComponent()
+            let candidate = url.appendingPathComponent("reformsync").path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+               FileManager.default.isExecutableFile(atPath: candidate) {
+                return candidate
+            }
+        }
+    }
+    return nil
+}()
+
+/// The environment for the child: ours without REFORMSYNC_* settings, so a developer's own
+/// configuration never leaks into a test.
+let childEnvironment: [String: String] = {
+    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REFORMSYNC_") }
+    environment["LC_ALL"] = "C.UTF-8"
+    return environment
+}()
+
+struct RunResult: CustomStringConvertible {
+    var code: Int32
+    var stdout: String
+    var stderr: String
+    var description: String { "exit \(code)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
+}
+
+/// Runs `reformsync args…` to completion. Output goes to files, so a chatty child can never
+/// block on a full pipe; standard input is `stdin` or empty.
+@discardableResult
+func run(_ args: [String], stdin: String? = nil) -> (code: Int32, stdout: String, stderr: String) {
+    let result = runResult(args, stdin: stdin.map { Data($0.utf8) })
+    return (result.code, result.stdout, result.stderr)
+}
+
+func runResult(_ args: [String], stdin: Data? = nil) -> RunResult {
+    guard let binary = reformsyncBinary else {
+        Issue.record("reformsync executable not found next to the test bundle; build with `swift build --build-tests` or set REFORMSYNC_BIN")
+        return RunResult(code: -1, stdout: "", stderr: "")
+    }
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("reformsync-run-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err"), inURL = scratch.appendingPathComponent("in")
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: inURL.path, contents: stdin ?? Data())
+    do {
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        let input = try FileHandle(forReadingFrom: inURL)
+        defer { try? out.close(); try? err.close(); try? input.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = args
+        process.environment = childEnvironment
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        process.waitUntilExit()
+        let code = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+        return RunResult(code: code,
+                         stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
+                         stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
+    } catch {
+        Issue.record("cannot run \(binary): \(error)")
+        return RunResult(code: -1, stdout: "", stderr: "")
+    }
+}
+
+/// A fresh temporary folder, removed when the value is deinitialised.
+final class TemporaryDirectory: @unchecked Sendable {
+    let url: URL
+    init(_ label: String = "cli") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("reformsync-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) -> String { write(name, Data(text.utf8)) }
+
+    @discardableResult
+    func write(_ name: String, _ data: Data) -> String {
+        let path = path(name)
+        _ = FileManager.default.createFile(atPath: path, contents: data)
+        return path
+    }
+}
+
+/// One replica folder and the commands run against it (`--data-dir` appended).
+struct Node {
+    let dataDirectory: String
+    var replicaPath: String { dataDirectory + "/replica.sqlite" }
+
+    init(_ directory: TemporaryDirectory, _ name: String) {
+        dataDirectory = directory.path(name)
+    }
+
+    @discardableResult
+    func run(_ args: [String], stdin: String? = nil) -> RunResult {
+        runResult(args + ["--data-dir", dataDirectory], stdin: stdin.map { Data($0.utf8) })
+    }
+
+    /// `init --unit UNIT`, expecting success.
+    @discardableResult
+    func initialise(unit: String = "SONDUONG") -> RunResult {
+        let result = run(["init", "--unit", unit])
+        #expect(result.code == 0, "init failed: \(result)")
+        return result
+    }
+
+    /// `record put TABLE JSON`, expecting success.
+    func put(_ table: String, _ json: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let result = run(["record", "put", table, json])
+        #expect(result.code == 0, "put \(json) failed: \(result)", sourceLocation: sourceLocation)
+    }
+
+    /// `record list TABLE` parsed.
+    func list(_ table: String, _ extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) -> [[String: Any]] {
+        let result = run(["record", "list", table] + extra)
+        #expect(result.code == 0, "list \(table) failed: \(result)", sourceLocation: sourceLocation)
+        return (parseJSON(result.stdout) as? [[String: Any]]) ?? []
+    }
+
+    /// `record get TABLE ID` parsed; nil when it fails.
+    func get(_ table: String, _ id: String) -> [String: Any]? {
+        let result = run(["record", "get", table, id])
+        guard result.code == 0 else { return nil }
+        return parseJSON(result.stdout) as? [String: Any]
+    }
+}
+
+func parseJSON(_ text: String) -> Any? {
+    try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+}
+
+/// Exact bytes, since Swift's `==` on strings treats NFD and NFC as equal.
+func utf8Bytes(_ value: Any?) -> [UInt8] {
+    (value as? String).map { Array($0.utf8) } ?? []
+}
+
+extension String {
+    var nfdForm: String { decomposedStringWithCanonicalMapping }
+    var nfcForm: String { precomposedStringWithCanonicalMapping }
+}
+
+/// Size of a file, or -1 when it does not exist.
+func fileSize(_ path: String) -> Int64 {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? -1
+}
+
+func monotonicSeconds() -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+}
+
+/// Starts `reformsync args…` without waiting; its output is discarded.
+func spawn(_ args: [String]) throws -> Process {
+    let binary = try #require(reformsyncBinary, "reformsync executable not found next to the test bundle")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = args
+    process.environment = childEnvironment
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return process
+}

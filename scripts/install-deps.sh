@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the system packages reformsync builds and tests against, when missing.
+# As root it runs apt-get; otherwise it says what to run.
+set -euo pipefail
+
+packages=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "reformsync needs these system packages: ${missing[*]}" >&2
+    echo "install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "swift is not on PATH: install the Swift 6 toolchain (swift.org) and add its usr/bin to PATH" >&2
+  exit 1
+fi
