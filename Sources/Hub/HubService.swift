@@ -100,15 +100,28 @@ public final class HubService: Sendable {
         let (report, refused) = try await replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
             var accepted: [Change] = []
             var refused: [RefusedChange] = []
-            var start = 0
+            // Rows of the batch (consecutive changes of one table and key), and their state at the hub.
             let changes = decoded.changes
+            var groups: [Range<Int>] = []
+            var start = 0
             while start < changes.count {
                 var end = start + 1
                 while end < changes.count && changes[end].key == changes[start].key && changes[end].table == changes[start].table { end += 1 }
-                let group = Array(changes[start..<end])
-                let stored = self.replica.schema.table(group[0].table) == nil ? nil : try self.replica.rowState(group[0].table, key: group[0].key, db)
-                let verdicts = self.policy.check(group, from: unit, storedOwner: stored?.owner, storedRow: stored?.state, nowMillis: now)
-                for (change, verdict) in zip(group, verdicts) {
+                groups.append(start..<end)
+                start = end
+            }
+            let known = groups.map { (table: changes[$0.lowerBound].table, key: changes[$0.lowerBound].key) }
+            let states = try self.replica.rowStates(known.filter { self.replica.schema.table($0.table) != nil }, db)
+            var stateIndex = 0
+            for (group, row) in zip(groups, known) {
+                var stored: (state: RowState, owner: String?)?
+                if self.replica.schema.table(row.table) != nil {
+                    stored = states[stateIndex]
+                    stateIndex += 1
+                }
+                let slice = Array(changes[group])
+                let verdicts = self.policy.check(slice, from: unit, storedOwner: stored?.owner, storedRow: stored?.state, nowMillis: now)
+                for (change, verdict) in zip(slice, verdicts) {
                     if let verdict {
                         refused.append(RefusedChange(table: change.table, key: change.key, column: change.column, hlc: String(change.hlc.rawValue),
                                                      site: change.site.rawValue, code: verdict.code, reason: verdict.reason))
@@ -116,7 +129,6 @@ public final class HubService: Sendable {
                         accepted.append(change)
                     }
                 }
-                start = end
             }
             let report = try self.replica.apply(accepted, siteUnits: decoded.siteUnits, db)
             if let source {
@@ -143,7 +155,10 @@ public final class HubService: Sendable {
         if let site, SiteID(site) != nil {
             try await replica.writer.write { db in try self.nodes.recordPull(db, site: site, unit: unit, position: page.0.next.position) }
         }
-        let set = ChangeSet(changes: page.0.changes, siteUnits: page.0.siteUnits, schemaVersion: replica.schema.version)
+        // A node has every change it stamped itself (or a later one of the same field): not sent back.
+        let requester = site.flatMap(SiteID.init)
+        let changes = requester.map { requester in page.0.changes.filter { $0.site != requester } } ?? page.0.changes
+        let set = ChangeSet(changes: changes, siteUnits: page.0.siteUnits, schemaVersion: replica.schema.version)
         return PullResponse(changes: set, next: WireCursor(baseline: page.0.next.baseline, position: page.0.next.position),
                             more: page.0.hasMore, hubVersion: page.1)
     }

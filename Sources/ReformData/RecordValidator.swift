@@ -5,6 +5,12 @@ import Foundation
 public struct ValidatedRecord: Equatable, Sendable {
     public var key: String
     public var values: [String: Value]
+
+    /// For callers that built typed values themselves (fixtures, benchmarks); no check is made.
+    public init(key: String, values: [String: Value]) {
+        self.key = key
+        self.values = values
+    }
 }
 
 /// Converts records from JSON or spreadsheet text into typed values, checking every field

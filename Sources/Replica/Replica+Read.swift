@@ -82,8 +82,15 @@ extension Replica {
     /// A row's merge state and remembered owner, inside the caller's transaction (the hub's
     /// policy check reads them in the same transaction that merges the batch).
     public func rowState(_ table: String, key: String, _ db: Database) throws -> (state: RowState, owner: String?)? {
-        let store = try store(table)
-        guard let stored = try store.load(db, key: key, sites: try SiteTable.load(db)) else { return nil }
-        return (stored.state, stored.owner)
+        try rowStates([(table, key)], db)[0]
+    }
+
+    /// The states of several rows, reading the site table once (the hub checks a whole batch).
+    public func rowStates(_ rows: [(table: String, key: String)], _ db: Database) throws -> [(state: RowState, owner: String?)?] {
+        let sites = try SiteTable.load(db)
+        return try rows.map { row in
+            guard let stored = try store(row.table).load(db, key: row.key, sites: sites) else { return nil }
+            return (stored.state, stored.owner)
+        }
     }
 }

@@ -1,0 +1,124 @@
+import CRDT
+import Foundation
+import GRDB
+import Hub
+import HubClient
+import Hummingbird
+import Logging
+import NodeSync
+import ReformData
+import Replica
+import WireProtocol
+
+/// `reformsync bench sync`: column changes from one node through the hub to a second node on
+/// loopback, over real HTTP with the libcurl client, against the engine's merge-only rate.
+///
+/// Both nodes serve the same unit (a district's main and standby servers), so the second node may
+/// read everything the first wrote. Everything runs in one process: the hub is the real
+/// Hummingbird server on 127.0.0.1, the nodes talk to it through `HubHTTPClient`.
+public enum SyncBenchmark {
+    public struct Figures: Codable, Sendable {
+        public var changes: Int
+        public var seconds: Double
+        public var pushSeconds: Double
+        public var pullSeconds: Double
+        public var wireBytes: Int
+        public var syncChangesPerSecond: Double
+        public var wireBytesPerChange: Double
+        public var mergeChangesPerSecond: Double
+
+        enum CodingKeys: String, CodingKey {
+            case changes, seconds, pushSeconds = "push_seconds", pullSeconds = "pull_seconds", wireBytes = "wire_bytes"
+            case syncChangesPerSecond = "sync_changes_per_s", wireBytesPerChange = "wire_bytes_per_change"
+            case mergeChangesPerSecond = "merge_changes_per_s"
+        }
+    }
+
+    static let fields = 5
+
+    /// Runs the benchmark in `directory` (created files are left for inspection).
+    public static func run(changes: Int = 100_000, batch: Int = 10_000, directory: String,
+                           progress: @escaping @Sendable (String) -> Void) async throws -> Figures {
+        var quiet = Logger(label: "reformsync.bench")
+        quiet.logLevel = .critical
+        let hub = try Replica.create(path: directory + "/hub.sqlite", unit: "SNV", role: .hub)
+        let service = try HubService(replica: hub, settings: HubSettings(maxBodyBytes: 64 << 20, maxBatchChanges: batch), logger: quiet)
+        let tokenA = try service.tokens.create(unit: "SONDUONG").token
+        let tokenB = try service.tokens.create(unit: "SONDUONG").token
+        let source = try Replica.create(path: directory + "/node-a.sqlite", unit: "SONDUONG")
+        let target = try Replica.create(path: directory + "/node-b.sqlite", unit: "SONDUONG")
+
+        progress("writing \(changes) column changes at node A (\(changes / fields) assessment scores)…")
+        let records = makeRecords(changes: changes)
+        try source.put("assessment_scores", records: records)
+
+        let (ports, portSink) = AsyncStream<Int>.makeStream()
+        let application = HubServer.application(service: service, host: "127.0.0.1", port: 0, logger: quiet) { port in
+            portSink.yield(port)
+            portSink.finish()
+        }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await application.runService() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw SyncError("the hub did not start") }
+            defer { group.cancelAll() }
+            func session(_ replica: Replica, _ token: String) throws -> SyncSession {
+                let client = try HubHTTPClient(configuration: HubClientConfiguration(baseURL: "http://127.0.0.1:\(port)", bearerToken: token,
+                                                                                      totalTimeout: 600, userAgent: "reformsync-bench"),
+                                               logger: quiet)
+                return SyncSession(replica: replica, client: client, batchChanges: batch, batchBytes: 64 << 20, logger: quiet)
+            }
+            progress("node A → hub (push) …")
+            let start = Date()
+            let pushed = try await session(source, tokenA).runOnce()
+            let pushSeconds = Date().timeIntervalSince(start)
+            progress("hub → node B (pull) …")
+            let pullStart = Date()
+            let pulled = try await session(target, tokenB).runOnce()
+            let pullSeconds = Date().timeIntervalSince(pullStart)
+            let seconds = Date().timeIntervalSince(start)
+            guard try target.list("assessment_scores").count == records.count else {
+                throw SyncError("node B did not receive every record")
+            }
+
+            progress("merge only: the same changes into a fresh replica …")
+            let all = try source.changes(after: .start, limit: changes * 2).changes
+            let fresh = try Replica.create(path: directory + "/merge-only.sqlite", unit: "SNV", role: .hub)
+            let mergeStart = Date()
+            var index = 0
+            while index < all.count {
+                let end = min(all.count, index + batch)
+                try fresh.apply(Array(all[index..<end]))
+                index = end
+            }
+            let mergeSeconds = Date().timeIntervalSince(mergeStart)
+
+            let wireBytes = pushed.bytesSent + pushed.bytesReceived + pulled.bytesSent + pulled.bytesReceived
+            return Figures(changes: changes, seconds: seconds, pushSeconds: pushSeconds, pullSeconds: pullSeconds, wireBytes: wireBytes,
+                           syncChangesPerSecond: Double(changes) / seconds,
+                           // Each change crosses two links (node → hub, hub → node).
+                           wireBytesPerChange: Double(wireBytes) / Double(2 * changes),
+                           mergeChangesPerSecond: Double(all.count) / mergeSeconds)
+        }
+    }
+
+    /// Self-assessment scores with realistic Vietnamese evidence, `fields` columns each.
+    static func makeRecords(changes: Int) -> [ValidatedRecord] {
+        let units = ["SONDUONG"]
+        let evidence = ["Báo cáo số %d/BC-UBND", "Kế hoạch %d/KH-UBND về cải cách hành chính", "Quyết định %d/QĐ-UBND", "Công văn %d/UBND-NC"]
+        var records: [ValidatedRecord] = []
+        let rows = (changes + fields - 1) / fields
+        records.reserveCapacity(rows)
+        for n in 0..<rows {
+            let year = Int64(2000 + n / 2000)
+            let criterion = "C\(n % 2000 / 100 + 1).\(n % 100 + 1)"
+            let unit = units[n % units.count]
+            records.append(ValidatedRecord(key: "\(unit)/\(year)/\(criterion)", values: [
+                "unit": .text(unit), "year": .integer(year), "criterion": .text(criterion),
+                "self_score": .real(Double(n % 41) / 4),
+                "evidence": .text(String(format: evidence[n % evidence.count], 100 + n % 900)),
+            ]))
+        }
+        return records
+    }
+}
