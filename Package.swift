@@ -17,7 +17,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
@@ -59,19 +58,38 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Benchmarks behind `reformsync bench`: figures printed for people, the last line JSON for scripts.
-        .target(name: "Benchmarks", dependencies: ["CRDT", "ReformData", "Replica", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The hub's figures: index scores, rankings, SIPAS, Decision 06, task follow-up; publishing.
+        .target(name: "Aggregation", dependencies: ["CRDT", "ReformData", "Replica",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The Tuyên Quang seed scenario (2021 figures of the seed report; other values illustrative).
+        .target(name: "SeedScenario", dependencies: ["CRDT", "ReformData"]),
+        // `reformsync bench ...`: figures, not tests.
+        .target(name: "Benchmarks", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "Hub", "HubClient", "NodeSync", "Aggregation",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The node's sync round with the hub: handshake, push, pull, each step committed with its cursor.
         .target(name: "NodeSync", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The district daemon: sync loop, local HTTP API, metrics, systemd notify, status.
+        .target(name: "Daemon", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "NodeSync", "ReformsyncConfig",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // Configuration files (YAML) with REFORMSYNC_* environment overrides.
         .target(name: "ReformsyncConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The command line: thin, calls the modules above.
         .executableTarget(name: "reformsync", dependencies: [
-            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig", "NodeSync", "Benchmarks",
+            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig", "NodeSync", "Benchmarks", "Aggregation", "SeedScenario", "Daemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "CSV", package: "CSV.swift"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -87,6 +105,18 @@ let package = Package(
         .testTarget(name: "HubClientTests", dependencies: ["HubClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "CompressNIO", package: "compress-nio"),
+        ]),
+        // Protocol/: the document's examples and test vectors, loaded and checked against the code.
+        .testTarget(name: "ProtocolTests", dependencies: ["WireProtocol", "Hub", "Replica", "ReformData", "CRDT", "NodeSync", "HubClient",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        // Hub and nodes as real processes on 127.0.0.1, talking through libcurl.
+        .testTarget(name: "IntegrationTests", dependencies: ["WireProtocol", "Replica", "ReformData", "CRDT", "HubClient", "NodeSync",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "SeedScenario", "Replica", "ReformData", "CRDT",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "CLITests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol"]),
     ],

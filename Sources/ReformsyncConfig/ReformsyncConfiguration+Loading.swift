@@ -44,6 +44,19 @@ extension ReformsyncConfiguration {
         config.sync.batchChanges = try source.int("sync.batch_changes", range: 1...100_000) ?? config.sync.batchChanges
         config.sync.batchBytes = try source.int("sync.batch_bytes", range: 1024...64 << 20) ?? config.sync.batchBytes
 
+        config.sync.intervalSeconds = try source.double("sync.interval", range: 1...86_400) ?? config.sync.intervalSeconds
+        config.sync.debounceSeconds = try source.double("sync.debounce", range: 0...3_600) ?? config.sync.debounceSeconds
+        config.sync.maxBackoffSeconds = try source.double("sync.max_backoff", range: 1...86_400) ?? config.sync.maxBackoffSeconds
+        if let text = try source.text("sync.window") {
+            guard let window = SyncWindow(text.value) else {
+                throw source.error("sync.window", text, "expected HH:MM-HH:MM, e.g. 18:00-07:00, got \"\(text.value)\"")
+            }
+            config.sync.window = window
+        }
+        config.api.host = try source.string("api.host") ?? config.api.host
+        config.api.port = try source.int("api.port", range: 0...65535) ?? config.api.port
+        config.status.maxSyncAgeSeconds = try source.double("status.max_sync_age", range: 1...31_536_000) ?? config.status.maxSyncAgeSeconds
+
         try source.checkUnknownKeys()
         if config.role == "node", config.hub.token != nil, config.hub.tokenFile != nil {
             throw ConfigError(file: path ?? "environment", key: "hub.token", message: "give either hub.token or hub.token_file, not both")

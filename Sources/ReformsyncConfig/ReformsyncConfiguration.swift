@@ -19,10 +19,14 @@ public struct ReformsyncConfiguration: Sendable, Equatable {
     public var server: ServerSettings
     /// Batch sizes and timing of synchronisation.
     public var sync: SyncSettings
+    /// The daemon's local HTTP API for office applications.
+    public var api: APISettings
+    /// When `reformsync status` calls a node degraded.
+    public var status: StatusSettings
 
     public init(role: String = "node", unit: String? = nil, dataDirectory: String = ReformsyncConfiguration.defaultDataDirectory(),
                 logLevel: String = "info", hub: HubSettings = HubSettings(), server: ServerSettings = ServerSettings(),
-                sync: SyncSettings = SyncSettings()) {
+                sync: SyncSettings = SyncSettings(), api: APISettings = APISettings(), status: StatusSettings = StatusSettings()) {
         self.role = role
         self.unit = unit
         self.dataDirectory = dataDirectory
@@ -30,6 +34,8 @@ public struct ReformsyncConfiguration: Sendable, Equatable {
         self.hub = hub
         self.server = server
         self.sync = sync
+        self.api = api
+        self.status = status
     }
 
     /// The replica file inside the data directory.
@@ -95,8 +101,43 @@ public struct SyncSettings: Sendable, Equatable {
     /// Most bytes (uncompressed JSON) in one push request.
     public var batchBytes: Int = 256 << 10
 
-    public init(batchChanges: Int = 2_000, batchBytes: Int = 256 << 10) {
+    /// Seconds between sync rounds when nothing happens.
+    public var intervalSeconds: Double = 300
+    /// Seconds to wait after a local write before syncing (writes in a burst share one round).
+    public var debounceSeconds: Double = 5
+    /// Longest wait between retries after failures (backoff doubles up to this, with jitter).
+    public var maxBackoffSeconds: Double = 600
+    /// Only sync inside this window (nil: any time).
+    public var window: SyncWindow?
+
+    public init(batchChanges: Int = 2_000, batchBytes: Int = 256 << 10, intervalSeconds: Double = 300, debounceSeconds: Double = 5,
+                maxBackoffSeconds: Double = 600, window: SyncWindow? = nil) {
         self.batchChanges = batchChanges
         self.batchBytes = batchBytes
+        self.intervalSeconds = intervalSeconds
+        self.debounceSeconds = debounceSeconds
+        self.maxBackoffSeconds = maxBackoffSeconds
+        self.window = window
     }
+}
+
+/// The daemon's local HTTP API.
+public struct APISettings: Sendable, Equatable {
+    /// Listening address; keep it on loopback unless office PCs must reach it.
+    public var host: String = "127.0.0.1"
+    /// 0 disables the API.
+    public var port: Int = 8470
+
+    public init(host: String = "127.0.0.1", port: Int = 8470) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// Thresholds of `reformsync status`.
+public struct StatusSettings: Sendable, Equatable {
+    /// A node that has not synced successfully for longer than this is degraded.
+    public var maxSyncAgeSeconds: Double = 3_600
+
+    public init(maxSyncAgeSeconds: Double = 3_600) { self.maxSyncAgeSeconds = maxSyncAgeSeconds }
 }

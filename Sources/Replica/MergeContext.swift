@@ -24,8 +24,12 @@ public struct ApplyReport: Sendable, Equatable {
 
 /// The state of one write transaction: identity and clock, site table and report.
 ///
-/// Every mutation — local write or remote merge — goes through ``mergeRow(_:store:key:changes:siteUnits:)``,
+/// Every mutation — local write or remote merge — goes through ``mergeRow(_:store:key:changes:existing:siteUnits:)``,
 /// so data, clocks, versions and history always change together.
+///
+/// The context also keeps what makes a large merge cheap: the prepared statements of the tables
+/// it writes (fetched once per transaction), buffers reused from row to row, and a guess whether
+/// the next row it has not loaded is new (see ``mergeRow(_:store:key:changes:existing:siteUnits:)``).
 struct MergeContext {
     var state: ReplicaState
     var sites: SiteTable
@@ -35,6 +39,18 @@ struct MergeContext {
         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
         WHERE NOT EXISTS (SELECT 1 FROM _rs_history WHERE tbl = ? AND key = ? AND col IS ? AND hlc = ? AND site = ?)
         """
+
+    /// Prepared statements by table, fetched from GRDB's cache on first use in this transaction.
+    private var statements: [TableStatements] = []
+    private var historyStatement: Statement?
+    private var scratch = RowScratch()
+    /// History entries of the row being merged, written once its merge is settled.
+    private var pending: [PendingRecord] = []
+    /// Whether the last row this context had to look up was new: while rows keep being new
+    /// (a first sync, a bulk import) they are inserted without being looked up first.
+    private var expectNew = true
+    /// A site whose unit the site table already has (see ``merge(_:into:store:version:siteUnits:_:)``).
+    private var unitKnown: SiteID?
 
     static func begin(_ db: Database) throws -> MergeContext {
         MergeContext(state: try ReplicaState.load(db), sites: try SiteTable.load(db))
@@ -47,57 +63,211 @@ struct MergeContext {
     }
 
     /// Merges the changes of one row (all with the same table and key) and stores the result.
+    ///
+    /// `existing` is the row as the caller already loaded it (`.some(nil)`: known to be new);
+    /// when it is not given, a row is either looked up first, or — while rows keep turning out
+    /// new — merged as new and inserted with `ON CONFLICT DO NOTHING`: if the row exists after
+    /// all, nothing was written, and it is loaded and merged again. Either way the stored result
+    /// is exactly the CRDT merge of the changes into the stored row.
     mutating func mergeRow(_ db: Database, store: TableStore, key: String, changes: some Collection<Change>,
                            existing: StoredRow?? = nil, siteUnits: [SiteID: String]) throws {
-        let loaded = try existing ?? store.load(db, key: key, sites: sites)
-        var row = loaded ?? StoredRow.empty(slots: store.slotCount)
-        var touched: [Int] = []
+        // An array slice lends its elements to the merge in place, without copying each change.
+        if let slice = changes as? ArraySlice<Change> {
+            try mergeRow(db, store: store, key: key, slice: slice, existing: existing, siteUnits: siteUnits)
+        } else {
+            try mergeRow(db, store: store, key: key, slice: ArraySlice(changes), existing: existing, siteUnits: siteUnits)
+        }
+    }
+
+    private mutating func mergeRow(_ db: Database, store: TableStore, key: String, slice changes: ArraySlice<Change>,
+                                   existing: StoredRow??, siteUnits: [SiteID: String]) throws {
+        guard !changes.isEmpty else { return }
+        let table = try statementIndex(for: store)
+        var loaded: StoredRow?
+        var guessedNew = false
+        if let existing {
+            loaded = existing
+        } else if expectNew {
+            guessedNew = true
+        } else {
+            loaded = try store.load(statement(table, .select, store, db), key: key, sites: sites)
+            expectNew = loaded == nil
+        }
         let version = state.version + 1
-        for change in changes {
-            state.clock.observe(change.hlc)
-            if let unit = siteUnits[change.site], sites.units[change.site] == nil {
-                _ = try sites.index(for: change.site, unit: unit, db)
+        var merged = try merge(changes, into: loaded, store: store, version: version, siteUnits: siteUnits, db)
+        if guessedNew {
+            if merged.touched {
+                try store.save(statement(table, .insertNew, store, db), key: key, row: merged.row,
+                               sites: &sites, scratch: &scratch, db)
+                if db.changesCount > 0 {
+                    try settle(merged, store: store, key: key, version: version, db)
+                    return
+                }
             }
-            let lengthBefore = row.state.causalLength
-            let outcome = row.state.merge(change)
-            switch outcome {
+            // The row exists (or merging it as new changed nothing, which only an existing row can
+            // explain): nothing was written; merge into the stored row instead.
+            expectNew = false
+            loaded = try store.load(statement(table, .select, store, db), key: key, sites: sites)
+            merged = try merge(changes, into: loaded, store: store, version: version, siteUnits: siteUnits, db)
+        }
+        if merged.touched {
+            try store.save(statement(table, loaded == nil ? .insert : .upsert, store, db), key: key, row: merged.row,
+                           sites: &sites, scratch: &scratch, db)
+        }
+        try settle(merged, store: store, key: key, version: version, db)
+    }
+
+    /// The outcome of merging one row's changes, not yet counted or recorded.
+    private struct MergedRow {
+        var row: StoredRow
+        var touched = false
+        var applied = 0, duplicates = 0, lost = 0, stale = 0
+    }
+
+    /// Merges `changes` into `loaded` (nil: a row never seen). Only the clock and the site table
+    /// change here (both idempotently); history entries go to `pending`.
+    private mutating func merge(_ changes: ArraySlice<Change>, into loaded: StoredRow?, store: TableStore, version: Int64,
+                                siteUnits: [SiteID: String], _ db: Database) throws -> MergedRow {
+        pending.removeAll(keepingCapacity: true)
+        var result: MergedRow
+        if let loaded {
+            result = MergedRow(row: loaded)
+        } else {
+            // A row never seen. Its state starts at the causal length of the first change, which
+            // that change would raise it to anyway (it is at least 1; the merge of the first change
+            // into either state has the same outcome, with nothing displaced), so that the cells
+            // can be sized once instead of growing as columns arrive.
+            let state = RowState(causalLength: changes[changes.startIndex].causalLength, marker: nil, cells: Dictionary(minimumCapacity: store.slotCount - 1))
+            result = MergedRow(row: StoredRow(state: state, versions: Array(repeating: nil, count: store.slotCount), owner: nil))
+        }
+        for i in changes.indices {
+            state.clock.observe(changes[i].hlc)
+            if !siteUnits.isEmpty, unitKnown != changes[i].site {
+                if let unit = siteUnits[changes[i].site], sites.units[changes[i].site] == nil {
+                    _ = try sites.index(for: changes[i].site, unit: unit, db)
+                }
+                // Once a site's unit is known nothing can change it: skip the check while the
+                // changes keep coming from that site.
+                if sites.units[changes[i].site] != nil { unitKnown = changes[i].site }
+            }
+            let lengthBefore = result.row.state.causalLength
+            switch result.row.state.merge(changes[i]) {
             case let .applied(displaced, displacedMarker):
-                report.applied += 1
+                result.applied += 1
                 if let displacedMarker {
-                    try record(db, store.schema.name, key, nil, .null, displacedMarker, lengthBefore, version, "superseded")
+                    pending.append(PendingRecord(column: nil, value: .null, stamp: displacedMarker, causalLength: lengthBefore, fate: "superseded"))
                 }
-                for (column, cell) in displaced.sorted(by: { $0.key < $1.key }) {
-                    try record(db, store.schema.name, key, column, cell.value, cell.stamp, lengthBefore, version, "superseded")
+                if !displaced.isEmpty {
+                    for (column, cell) in displaced.sorted(by: { $0.key < $1.key }) {
+                        pending.append(PendingRecord(column: column, value: cell.value, stamp: cell.stamp, causalLength: lengthBefore, fate: "superseded"))
+                    }
                 }
-                let slot = change.column.flatMap { store.schema.columnIndex($0).map { $0 + 1 } } ?? 0
-                touched.append(slot)
+                let slot = changes[i].column.flatMap { store.slot(of: $0) } ?? 0
+                result.row.versions[slot] = version
+                result.touched = true
             case .duplicate:
-                report.duplicates += 1
+                result.duplicates += 1
             case .lost:
-                report.lost += 1
-                try record(db, store.schema.name, key, change.column, change.value, change.stamp, change.causalLength, version, "lost")
+                result.lost += 1
+                pending.append(PendingRecord(changes[i], fate: "lost"))
             case .stale:
-                report.stale += 1
-                try record(db, store.schema.name, key, change.column, change.value, change.stamp, change.causalLength, version, "stale")
+                result.stale += 1
+                pending.append(PendingRecord(changes[i], fate: "stale"))
             }
         }
-        guard !touched.isEmpty else { return }
-        state.version = version
-        for slot in touched { row.versions[slot] = version }
-        if let ownerIndex = store.ownerIndex, case .text(let owner)? = row.state.cells[store.schema.columns[ownerIndex].name]?.value {
-            row.owner = owner
+        if result.touched, let ownerIndex = store.ownerIndex,
+           case .text(let owner)? = result.row.state.cells[store.columnNames[ownerIndex]]?.value {
+            result.row.owner = owner
         }
-        try store.save(db, key: key, row: row, isNew: loaded == nil, sites: &sites)
+        return result
+    }
+
+    /// Counts a merged row, records its history entries and takes its version.
+    private mutating func settle(_ merged: MergedRow, store: TableStore, key: String, version: Int64, _ db: Database) throws {
+        report.applied += merged.applied
+        report.duplicates += merged.duplicates
+        report.lost += merged.lost
+        report.stale += merged.stale
+        for entry in pending {
+            try record(db, store.schema.name, key, entry, version)
+        }
+        pending.removeAll(keepingCapacity: true)
+        guard merged.touched else { return }
+        state.version = version
         report.rows += 1
     }
 
-    private mutating func record(_ db: Database, _ table: String, _ key: String, _ column: String?, _ value: Value,
-                                 _ stamp: Stamp, _ causalLength: UInt64, _ version: Int64, _ fate: String) throws {
-        let site = try sites.index(for: stamp.site, unit: nil, db)
-        let hlc = Int64(bitPattern: stamp.hlc.rawValue)
-        try db.cachedStatement(sql: historySQL).execute(arguments: [
-            table, key, column, TableStore.databaseValue(value), hlc, site, Int64(causalLength), version, fate,
-            table, key, column, hlc, site,
-        ])
+    private mutating func record(_ db: Database, _ table: String, _ key: String, _ entry: PendingRecord, _ version: Int64) throws {
+        let site = try sites.index(for: entry.stamp.site, unit: nil, db)
+        let hlc = Int64(bitPattern: entry.stamp.hlc.rawValue)
+        if historyStatement == nil { historyStatement = try db.cachedStatement(sql: historySQL) }
+        let statement = historyStatement!
+        var bindings = statement.positionalBindings()
+        try bindings.add(table)
+        try bindings.add(key)
+        if let column = entry.column { try bindings.add(column) } else { try bindings.addNull() }
+        try bindings.add(entry.value)
+        try bindings.add(hlc)
+        try bindings.add(site)
+        try bindings.add(Int64(entry.causalLength))
+        try bindings.add(version)
+        try bindings.add(entry.fate)
+        try bindings.add(table)
+        try bindings.add(key)
+        if let column = entry.column { try bindings.add(column) } else { try bindings.addNull() }
+        try bindings.add(hlc)
+        try bindings.add(site)
+        try statement.execute()
+    }
+
+    // MARK: Statements
+
+    private enum Kind: Int { case select, insert, insertNew, upsert }
+
+    private struct TableStatements {
+        let table: String
+        var prepared: [Statement?] = [nil, nil, nil, nil]
+    }
+
+    private mutating func statementIndex(for store: TableStore) throws -> Int {
+        let name = store.schema.name
+        if let index = statements.firstIndex(where: { $0.table == name }) { return index }
+        statements.append(TableStatements(table: name))
+        return statements.count - 1
+    }
+
+    private mutating func statement(_ table: Int, _ kind: Kind, _ store: TableStore, _ db: Database) throws -> Statement {
+        if let statement = statements[table].prepared[kind.rawValue] { return statement }
+        let sql: String
+        switch kind {
+        case .select: sql = store.selectSQL
+        case .insert: sql = store.insertSQL
+        case .insertNew: sql = store.insertNewSQL
+        case .upsert: sql = store.upsertSQL
+        }
+        let statement = try db.cachedStatement(sql: sql)
+        statements[table].prepared[kind.rawValue] = statement
+        return statement
+    }
+}
+
+/// A history entry waiting for its row's merge to settle.
+struct PendingRecord {
+    var column: String?
+    var value: Value
+    var stamp: Stamp
+    var causalLength: UInt64
+    var fate: String
+
+    init(column: String?, value: Value, stamp: Stamp, causalLength: UInt64, fate: String) {
+        self.column = column
+        self.value = value
+        self.stamp = stamp
+        self.causalLength = causalLength
+        self.fate = fate
+    }
+
+    init(_ change: Change, fate: String) {
+        self.init(column: change.column, value: change.value, stamp: change.stamp, causalLength: change.causalLength, fate: fate)
     }
 }

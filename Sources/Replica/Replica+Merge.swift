@@ -18,19 +18,61 @@ extension Replica {
     /// Merges changes inside a transaction the caller holds, so a sync cursor can commit with them.
     public func apply(_ changes: [Change], siteUnits: [SiteID: String] = [:], _ db: Database) throws -> ApplyReport {
         var context = try MergeContext.begin(db)
-        var start = changes.startIndex
-        while start < changes.endIndex {
-            let first = changes[start]
-            var end = changes.index(after: start)
-            while end < changes.endIndex && changes[end].key == first.key && changes[end].table == first.table {
-                end = changes.index(after: end)
+        guard !changes.isEmpty else { return try context.finish(db) }
+        var rowStore = try store(changes[0].table)
+        var start = 0
+        while start < changes.count {
+            // A row's changes: the run of changes with the same table and key.
+            var end = start + 1
+            while end < changes.count && changes[end].key == changes[start].key && changes[end].table == changes[start].table {
+                end += 1
             }
-            let store = try store(first.table)
-            let group = try changes[start..<end].map { try normalized($0, store.schema) }
-            try context.mergeRow(db, store: store, key: first.key, changes: group, siteUnits: siteUnits)
+            if rowStore.schema.name != changes[start].table { rowStore = try store(changes[start].table) }
+            // Every change is checked; only values that need converting cost a copy of the group.
+            var converts = false
+            for i in start..<end where try needsConversion(changes, i, rowStore) { converts = true }
+            if converts {
+                let converted = try changes[start..<end].map { try normalized($0, rowStore.schema) }
+                try context.mergeRow(db, store: rowStore, key: changes[start].key, changes: converted[...], siteUnits: siteUnits)
+            } else {
+                try context.mergeRow(db, store: rowStore, key: changes[start].key, changes: changes[start..<end], siteUnits: siteUnits)
+            }
             start = end
         }
         return try context.finish(db)
+    }
+
+    /// Checks `changes[i]` against the schema (in place: the merge path avoids copying changes);
+    /// true when its value must be converted to the column's storage type (see ``normalized(_:_:)``).
+    func needsConversion(_ changes: [Change], _ i: Int, _ store: TableStore) throws -> Bool {
+        // The conditions of `Change.structuralProblem`, whose message is built only when one fails.
+        let cl = changes[i].causalLength
+        let wellFormed: Bool
+        if let column = changes[i].column {
+            wellFormed = cl % 2 == 1 && !column.isEmpty
+        } else {
+            wellFormed = cl > 0 && changes[i].value.isNull
+        }
+        if !wellFormed || changes[i].key.isEmpty, let problem = changes[i].structuralProblem {
+            throw ReplicaError.invalidChange("\(store.schema.name) '\(changes[i].key)': \(problem)")
+        }
+        return try needsConversion(changes[i], store)
+    }
+
+    /// Checks a well-formed change's column and value type; true when its value must be converted.
+    @inline(__always)
+    func needsConversion(_ change: Change, _ store: TableStore) throws -> Bool {
+        guard let name = change.column else { return false }
+        guard let slot = store.slot(of: name) else { throw ReplicaError.unknownColumn(table: store.schema.name, column: name) }
+        let type = store.schema.columns[slot - 1].type
+        switch (type, change.value) {
+        case (_, .null), (.text, .text), (.date, .text), (.integer, .integer), (.boolean, .integer), (.real, .real):
+            return false
+        case (.real, .integer):
+            return true
+        default:
+            throw ReplicaError.invalidChange("\(store.schema.name).\(name) of '\(change.key)' expects \(type.rawValue), got \(change.value)")
+        }
     }
 
     /// Checks a remote change against the schema and gives its value the column's storage type.

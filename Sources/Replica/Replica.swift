@@ -42,9 +42,14 @@ public final class Replica: Sendable {
         self.site = state.site
         self.unit = state.unit
         self.role = state.role
-        try writer.write { db in
-            if state.schemaVersion < schema.version { try Migrations.upgrade(db, schema: schema) }
-            if try !db.tableExists("_rs_meta") { try Migrations.ensureSyncTables(db) }
+        // Only take the write lock when something must change: read-only commands never wait
+        // for a running import, and work on a read-only copy.
+        let needsSyncTables = try writer.read { db in try !db.tableExists("_rs_meta") || !db.columns(in: "_rs_sites").contains { $0.name == "relay" } }
+        if state.schemaVersion < schema.version || needsSyncTables {
+            try writer.write { db in
+                if state.schemaVersion < schema.version { try Migrations.upgrade(db, schema: schema) }
+                try Migrations.ensureSyncTables(db)
+            }
         }
     }
 

@@ -9,6 +9,10 @@ struct SiteTable {
     private(set) var byIndex: [Int64: SiteID] = [:]
     private(set) var byID: [SiteID: Int64] = [:]
     private(set) var units: [SiteID: String] = [:]
+    /// The site asked for last and its index: a page of changes mostly comes from one or two
+    /// sites, and comparing an id costs far less than hashing it.
+    private var lastSite: SiteID?
+    private var lastIndex: Int64 = 0
 
     static func load(_ db: Database) throws -> SiteTable {
         var table = SiteTable()
@@ -24,6 +28,14 @@ struct SiteTable {
 
     /// The index of `site`, registering it (and its unit, when known) if new.
     mutating func index(for site: SiteID, unit: String?, _ db: Database) throws -> Int64 {
+        if unit == nil, let lastSite, lastSite == site { return lastIndex }
+        let idx = try lookUp(site, unit: unit, db)
+        lastSite = site
+        lastIndex = idx
+        return idx
+    }
+
+    private mutating func lookUp(_ site: SiteID, unit: String?, _ db: Database) throws -> Int64 {
         if let idx = byID[site] {
             if let unit, units[site] == nil {
                 try db.execute(sql: "UPDATE _rs_sites SET unit = ? WHERE idx = ?", arguments: [unit, idx])

@@ -15,6 +15,13 @@ struct SlotClock: Equatable {
 enum ClockBlob {
     static func encode(_ slots: [SlotClock?], rowHLC: UInt64, rowVersion: Int64) -> Data {
         var bytes: [UInt8] = []
+        encode(slots, rowHLC: rowHLC, rowVersion: rowVersion, into: &bytes)
+        return Data(bytes)
+    }
+
+    /// Encodes into `bytes`, replacing its contents (a buffer reused from row to row).
+    static func encode(_ slots: [SlotClock?], rowHLC: UInt64, rowVersion: Int64, into bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
         bytes.reserveCapacity(slots.count * 3)
         for slot in slots {
             guard let slot else { bytes.append(0); continue }
@@ -22,7 +29,6 @@ enum ClockBlob {
             Varint.append(rowHLC - slot.hlc, to: &bytes)
             Varint.append(UInt64(rowVersion - slot.version), to: &bytes)
         }
-        return Data(bytes)
     }
 
     /// Decodes `count` slots; slots missing at the end (a column added later) are unset.

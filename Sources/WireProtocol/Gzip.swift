@@ -31,14 +31,40 @@ public enum Gzip {
 
     /// Decompresses, refusing to produce more than `limit` bytes.
     public static func decompress(_ bytes: [UInt8], limit: Int = 256 << 20) throws(Failure) -> [UInt8] {
+        guard bytes.count >= 18, isCompressed(bytes) else { throw .corrupt("too short or no gzip header") }
         var buffer = ByteBuffer(bytes: bytes)
         do {
-            let output = try buffer.decompress(with: .gzip(), maxSize: limit)
-            return Array(output.readableBytesView)
+            let output = Array(try buffer.decompress(with: .gzip(), maxSize: limit).readableBytesView)
+            // zlib stops at the end of the deflate data; the trailer (CRC-32 and length) proves the
+            // file is whole: a truncated or altered file is refused rather than half-read.
+            let trailer = bytes.suffix(8)
+            let crc = trailer.prefix(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let size = trailer.suffix(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            guard size == UInt32(truncatingIfNeeded: output.count), crc == CRC32.checksum(output) else {
+                throw Failure.corrupt("the gzip trailer does not match the data: the file is truncated or damaged")
+            }
+            return output
+        } catch let failure as Failure {
+            throw failure
         } catch let error as CompressNIOError where error == .bufferOverflow {
             throw .tooLarge(limit: limit)
         } catch {
             throw .corrupt("\(error)")
         }
+    }
+}
+
+/// CRC-32 (IEEE 802.3), as in the gzip trailer.
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Daemon
 import Hub
 import Logging
 import ReformsyncConfig
@@ -35,8 +36,8 @@ struct HubCommand: AsyncParsableCommand {
             guard replica.role == .hub else {
                 throw ReportableError.input("\(replica.location) is a node replica (unit \(replica.unit)); the hub needs one made with `reformsync init --role hub`")
             }
-            var logger = Logger(label: "reformsync.hub")
-            logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+            let logger = LogSetup.bootstrap(level: configuration.logLevel, label: "reformsync.hub")
+            let notifier = SystemdNotifier()
             let settings = HubSettings(maxBodyBytes: configuration.server.maxBodyBytes,
                                        maxBatchChanges: max(configuration.sync.batchChanges, 1000),
                                        maxClockSkewMillis: UInt64(configuration.server.maxClockSkewSeconds * 1000))
@@ -45,8 +46,10 @@ struct HubCommand: AsyncParsableCommand {
             let application = HubServer.application(service: service, host: host, port: configuration.server.port, logger: logger) { port in
                 // Written straight to the file descriptor: scripts and tests read it from a pipe.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+                notifier.ready(status: "serving \(replica.unit) on \(host):\(port)")
             }
-            let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            let services: [any Service] = [application, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger)]
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
     }

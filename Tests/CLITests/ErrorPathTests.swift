@@ -53,7 +53,7 @@ struct ErrorPathTests {
         FailingCase(name: "bad option value", args: ["record", "list", "units", "--limit", "nhiều"],
                     mentions: ["--limit"]),
         FailingCase(name: "unknown subcommand", args: ["recrod", "list", "units"],
-                    mentions: ["recrod"]),
+                    mentions: ["Usage: reformsync <subcommand>"]),
         FailingCase(name: "bad csv delimiter", args: ["import-csv", "units", "x.csv", "--delimiter", "|"],
                     mentions: ["--delimiter"]),
         FailingCase(name: "get of a missing record", args: ["record", "get", "units", "KHONGCO"], code: 1,
@@ -77,6 +77,17 @@ struct ErrorPathTests {
         }
         #expect(!result.stderr.contains("Fatal error"), "\(result)")
         #expect(try replicaDump(node) == before, "a failed command must change nothing")
+    }
+
+    @Test func badArgumentsWithoutAReplicaExitWithTwo() {
+        let unknown = run(["recrod"])
+        #expect(unknown.code == 2, "\(unknown)")
+        #expect(unknown.stderr.contains("Unexpected argument 'recrod'"), "\(unknown)")
+        let help = run(["import-csv", "--help"])
+        #expect(help.code == 0, "\(help)")
+        #expect(help.stdout.contains("reformsync import-csv assessment_scores diem-2022.csv"), "--help has an example: \(help.stdout)")
+        #expect(help.stdout.contains("--keep-empty"), "\(help.stdout)")
+        #expect(help.stdout.contains("EMPTY CELL"), "\(help.stdout)")
     }
 
     @Test func appendOnlyReportsCannotBeUpdatedOrDeleted() throws {

@@ -1,0 +1,156 @@
+import Foundation
+import NodeSync
+import ReformsyncConfig
+import Replica
+import WireProtocol
+
+/// What `reformsync status` reports: whether a node is healthy and in sync, at a glance.
+///
+/// Gathered from the replica file and the daemon's state file, so it works whether or not the
+/// daemon runs (and says which).
+public struct NodeStatus: Codable, Sendable {
+    public enum Health: String, Codable, Sendable {
+        case healthy, degraded, error
+
+        /// The exit code monitoring relies on: 0 healthy, 1 degraded, 2 error.
+        public var exitCode: Int32 {
+            switch self {
+            case .healthy: return 0
+            case .degraded: return 1
+            case .error: return 2
+            }
+        }
+    }
+
+    public var health: Health
+    /// Why the node is not healthy (empty when healthy).
+    public var problems: [String]
+    public var unit: String?
+    public var site: String?
+    public var role: String?
+    public var hubURL: String?
+    /// Whether the hub answered at the last attempt (nil: never tried).
+    public var hubReachable: Bool?
+    public var lastSyncAt: String?
+    public var lastSyncAgeSeconds: Double?
+    public var pendingChanges: Int?
+    public var pendingBytes: Int?
+    public var hubVersion: Int64?
+    public var pulledPosition: Int64?
+    /// Hub versions not yet pulled (as of the last contact).
+    public var hubLag: Int64?
+    public var quarantined: Int?
+    public var lastError: String?
+    public var lastErrorAt: String?
+    public var clockOffsetMs: Int64?
+    public var clockWarning: String?
+    public var protocolVersion: Int
+    public var schemaVersion: Int?
+    public var replicaBytes: Int64?
+    public var daemonRunning: Bool
+    public var daemonPID: Int32?
+    public var daemonUptimeSeconds: Double?
+    public var daemonAPI: String?
+
+    enum CodingKeys: String, CodingKey {
+        case health, problems, unit, site, role, hubURL = "hub_url", hubReachable = "hub_reachable", lastSyncAt = "last_sync_at"
+        case lastSyncAgeSeconds = "last_sync_age_seconds", pendingChanges = "pending_changes", pendingBytes = "pending_bytes"
+        case hubVersion = "hub_version", pulledPosition = "pulled_position", hubLag = "hub_lag", quarantined
+        case lastError = "last_error", lastErrorAt = "last_error_at", clockOffsetMs = "clock_offset_ms", clockWarning = "clock_warning"
+        case protocolVersion = "protocol_version", schemaVersion = "schema_version", replicaBytes = "replica_bytes"
+        case daemonRunning = "daemon_running", daemonPID = "daemon_pid", daemonUptimeSeconds = "daemon_uptime_seconds", daemonAPI = "daemon_api"
+    }
+
+    /// Reads everything; never throws: a replica that cannot be read is itself the status (error).
+    public static func gather(configuration: ReformsyncConfiguration, now: Date = Date()) -> NodeStatus {
+        let daemon = DaemonStateFile.running(dataDirectory: configuration.dataDirectory)
+        var status = NodeStatus(health: .healthy, problems: [], unit: configuration.unit, hubURL: configuration.hub.url,
+                                protocolVersion: ProtocolVersion.current, daemonRunning: daemon != nil, daemonPID: daemon?.pid,
+                                daemonUptimeSeconds: daemon.map { now.timeIntervalSince($0.startedAt) }, daemonAPI: daemon?.api)
+        let replica: Replica
+        do {
+            replica = try Replica.open(path: configuration.replicaPath)
+        } catch {
+            status.health = .error
+            status.problems.append("cannot open the replica: \(error)")
+            return status
+        }
+        status.unit = replica.unit
+        status.site = replica.site.rawValue
+        status.role = replica.role.rawValue
+        status.schemaVersion = replica.schema.version
+        status.replicaBytes = ["", "-wal", "-shm"].compactMap {
+            (try? FileManager.default.attributesOfItem(atPath: configuration.replicaPath + $0))?[.size] as? Int64
+        }.reduce(0, +)
+        do {
+            let meta = try replica.allMeta()
+            let parse = ISO8601DateFormatter()
+            status.lastSyncAt = meta["last_sync_ok_at"]
+            let lastSync = meta["last_sync_ok_at"].flatMap { parse.date(from: $0) }
+            status.lastSyncAgeSeconds = lastSync.map { now.timeIntervalSince($0) }
+            status.lastError = meta["last_error"]
+            status.lastErrorAt = meta["last_error_at"]
+            status.clockOffsetMs = meta["clock_offset_ms"].flatMap { Int64($0) }
+            status.clockWarning = meta["clock_warning"]
+            status.hubVersion = meta["hub_version"].flatMap { Int64($0) }
+            status.pulledPosition = try replica.cursor("pull").position
+            if let hub = status.hubVersion, let pulled = status.pulledPosition { status.hubLag = max(0, hub - pulled) }
+            if meta["last_handshake_at"] != nil || status.lastError != nil { status.hubReachable = status.lastError == nil }
+            status.quarantined = try replica.quarantineCount()
+            if replica.role == .node {
+                let pending = try pendingChangeSet(replica)
+                status.pendingChanges = pending.count
+                status.pendingBytes = pending.bytes
+            }
+        } catch {
+            status.health = .error
+            status.problems.append("cannot read the replica's sync state: \(error)")
+            return status
+        }
+        status.assess(configuration: configuration)
+        return status
+    }
+
+    static func pendingChangeSet(_ replica: Replica) throws -> (count: Int, bytes: Int) {
+        let sites = try replica.pushSites()
+        var cursor = try replica.cursor("push")
+        var count = 0, bytes = 0
+        while true {
+            let page = try replica.changes(after: cursor, limit: 20_000)
+            let mine = page.changes.filter { sites.contains($0.site) }
+            if !mine.isEmpty {
+                count += mine.count
+                bytes += (try? WireJSON.encode(ChangeSet(changes: mine, siteUnits: page.siteUnits, schemaVersion: replica.schema.version)).count) ?? 0
+            }
+            cursor = page.next
+            if !page.hasMore { return (count, bytes) }
+        }
+    }
+
+    /// Healthy, degraded or error, with the reasons.
+    mutating func assess(configuration: ReformsyncConfiguration) {
+        var problems: [String] = []
+        var health = Health.healthy
+        func degrade(_ problem: String) {
+            problems.append(problem)
+            if health == .healthy { health = .degraded }
+        }
+        if role == "node" {
+            if configuration.hub.url == nil { degrade("no hub.url configured: this node never syncs") }
+            if let error = lastError {
+                problems.append("last sync failed: \(error)")
+                health = .error
+            }
+            if lastSyncAt == nil {
+                degrade("never synced with the hub")
+            } else if let age = lastSyncAgeSeconds, age > configuration.status.maxSyncAgeSeconds {
+                degrade("no successful sync for \(Int(age)) s (threshold \(Int(configuration.status.maxSyncAgeSeconds)) s)")
+            }
+            if !daemonRunning { degrade("the daemon is not running (status read from the replica directly)") }
+        }
+        if let quarantined, quarantined > 0 { degrade("\(quarantined) change(s) refused by the hub are in quarantine: reformsync quarantine list") }
+        if let clockWarning { degrade(clockWarning) }
+        self.health = health
+        self.problems = problems
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import NodeSync
+import ReformsyncConfig
+import Replica
+import ServiceLifecycle
+
+/// The daemon's sync loop as a `Service`: rounds on an interval, soon after local writes
+/// (debounced), at once when asked; exponential backoff with jitter after failures; only inside
+/// the sync window when one is configured.
+///
+/// Graceful shutdown cancels the round in progress: an HTTP transfer is aborted, and every
+/// database step commits or rolls back whole (each commits with its cursor), so the next start
+/// resumes exactly.
+public final class SyncLoop: Service, Sendable {
+    let session: SyncSession
+    let settings: SyncSettings
+    let trigger: SyncTrigger
+    let metrics: DaemonMetrics?
+    let logger: Logger
+    let onRound: @Sendable (Result<SyncReport, SyncError>) -> Void
+
+    public init(session: SyncSession, settings: SyncSettings, trigger: SyncTrigger, metrics: DaemonMetrics?, logger: Logger,
+                onRound: @escaping @Sendable (Result<SyncReport, SyncError>) -> Void = { _ in }) {
+        self.session = session
+        self.settings = settings
+        self.trigger = trigger
+        self.metrics = metrics
+        self.logger = logger
+        self.onRound = onRound
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await self.loop()
+        }
+    }
+
+    func loop() async throws {
+        var failures = 0
+        var delay: Duration = .zero  // first round at start
+        while !Task.isCancelled {
+            var reason = await trigger.wait(timeout: delay)
+            if Task.isCancelled { return }
+            if reason == .localWrite, settings.debounceSeconds > 0 {
+                // Let a burst of writes finish; an explicit request cuts the wait short.
+                if await trigger.wait(timeout: .seconds(settings.debounceSeconds)) == .now { reason = .now }
+            }
+            if let window = settings.window, reason != .now, !window.contains(Date()) {
+                let wait = window.secondsUntilOpen(from: Date())
+                logger.debug("outside the sync window \(window); next round in \(Int(wait)) s")
+                delay = .seconds(wait)
+                continue
+            }
+            do {
+                let report = try await session.runOnce()
+                failures = 0
+                delay = .seconds(settings.intervalSeconds)
+                record(report)
+                onRound(.success(report))
+                logger.info("synced", metadata: [
+                    "pushed": "\(report.pushedChanges)", "pulled": "\(report.pulledChanges)", "refused": "\(report.refusedChanges)",
+                    "bytes": "\(report.bytesSent + report.bytesReceived)", "hub_version": "\(report.hubVersion)",
+                ])
+            } catch let error as SyncError {
+                if Task.isCancelled { return }
+                failures += 1
+                metrics?.syncErrors.increment()
+                onRound(.failure(error))
+                let seconds = Self.backoff(failures: failures, interval: settings.intervalSeconds, maximum: settings.maxBackoffSeconds)
+                delay = .seconds(seconds)
+                logger.warning("sync failed; retrying in \(Int(seconds)) s: \(error.message)")
+            }
+        }
+    }
+
+    /// Exponential backoff from 5 s (or the interval, if shorter), doubled per failure, capped,
+    /// with ±50 % jitter so districts that lost the hub together do not return together.
+    static func backoff(failures: Int, interval: Double, maximum: Double, unit: Double = Double.random(in: 0..<1)) -> Double {
+        let base = min(5, interval) * pow(2, Double(min(failures - 1, 30)))
+        let capped = min(maximum, base)
+        return max(0.5, capped * (0.5 + unit))
+    }
+
+    private func record(_ report: SyncReport) {
+        guard let metrics else { return }
+        metrics.syncRounds.increment()
+        metrics.pushBytes.increment(by: report.bytesSent)
+        metrics.pullBytes.increment(by: report.bytesReceived)
+        metrics.pushedChanges.increment(by: report.pushedChanges)
+        metrics.pulledChanges.increment(by: report.pulledChanges)
+        metrics.refusedChanges.increment(by: report.refusedChanges)
+        metrics.pendingChanges.record(report.pendingChanges)
+        metrics.lastSyncTimestamp.record(Date().timeIntervalSince1970)
+    }
+}

@@ -1,0 +1,21 @@
+import ServiceLifecycle
+
+/// Sends WATCHDOG=1 to systemd at half the period it asked for (`WatchdogSec=`).
+public struct WatchdogService: Service {
+    let notifier: SystemdNotifier
+
+    public init(notifier: SystemdNotifier) { self.notifier = notifier }
+
+    public func run() async throws {
+        guard let interval = notifier.watchdogInterval else {
+            try? await gracefulShutdown()
+            return
+        }
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                notifier.watchdog()
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}

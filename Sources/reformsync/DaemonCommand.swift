@@ -1,0 +1,98 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Logging
+import NodeSync
+import ReformsyncConfig
+import Replica
+import ServiceLifecycle
+import UnixSignals
+
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Run the district node: sync with the hub continuously and serve the local API.",
+        discussion: """
+            Syncs at start, every sync.interval seconds, sync.debounce seconds after local writes, and at once on \
+            POST /sync; after failures it backs off exponentially with jitter (up to sync.max_backoff) while the \
+            office keeps working on the local replica. With sync.window (e.g. 18:00-07:00) it syncs only inside \
+            the window; hub.max_bytes_per_second caps the link. The local API listens on api.host:api.port \
+            (GET /health, /status, /metrics, /records/TABLE; PUT and DELETE /records/TABLE; POST /sync).
+
+            Under systemd (Type=notify) it sends READY=1 once listening, WATCHDOG=1 when WatchdogSec is set, and \
+            STOPPING=1 on SIGTERM/SIGINT, which stop it gracefully: the step in progress commits or rolls back \
+            whole and the next start resumes. Exit codes: 0 stopped cleanly, 1 failure, 2 bad configuration.
+            """
+    )
+    @OptionGroup var options: ReplicaOptions
+
+    func run() async throws {
+        let configuration = try options.configuration()
+        let logger = LogSetup.bootstrap(level: configuration.logLevel, label: "reformsync.daemon")
+        let replica = try Replica.open(path: configuration.replicaPath)
+        guard replica.role == .node else {
+            throw ReportableError.input("\(replica.location) is the hub's replica: run `reformsync hub` there, not the daemon")
+        }
+        let client = try NodeClientFactory.client(configuration)
+        let metrics = DaemonMetrics.bootstrap()
+        let trigger = SyncTrigger()
+        let notifier = SystemdNotifier()
+        let session = SyncSession(replica: replica, client: client, batchChanges: configuration.sync.batchChanges,
+                                  batchBytes: configuration.sync.batchBytes, logger: logger)
+        let loop = SyncLoop(session: session, settings: configuration.sync, trigger: trigger, metrics: metrics, logger: logger) { result in
+            switch result {
+            case .success(let report): notifier.status("in sync, hub version \(report.hubVersion), \(report.pendingChanges) pending")
+            case .failure(let error): notifier.status("sync failed: \(error.message)")
+            }
+        }
+        let software = SyncSession.software
+        let dataDirectory = configuration.dataDirectory
+        let announce: @Sendable (String?) -> Void = { api in
+            try? DaemonStateFile(api: api, software: software).write(dataDirectory: dataDirectory)
+            notifier.ready(status: "syncing unit \(replica.unit)" + (api.map { ", API \($0)" } ?? ""))
+            logger.info("daemon started", metadata: ["unit": "\(replica.unit)", "api": "\(api ?? "off")", "hub": "\(configuration.hub.url ?? "")"])
+            FileHandle.standardOutput.write(Data("daemon running for \(replica.unit)\(api.map { ", API listening on \($0)" } ?? "")\n".utf8))
+        }
+        var services: [any Service] = []
+        if configuration.api.port > 0 || ProcessInfo.processInfo.environment["REFORMSYNC_API_EPHEMERAL"] != nil {
+            let host = configuration.api.host
+            services.append(LocalAPI.application(replica: replica, configuration: configuration, trigger: trigger, metrics: metrics, logger: logger) { port in
+                announce("http://\(host):\(port)")
+            })
+        } else {
+            announce(nil)
+        }
+        services += [loop, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger)]
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { DaemonStateFile.remove(dataDirectory: dataDirectory) }
+        try await group.run()
+        logger.info("daemon stopped")
+    }
+}
+
+/// The last service of the group, so the first to hear of a graceful shutdown: tells systemd.
+struct ShutdownAnnouncer: Service {
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        logger.info("stopping: finishing the step in progress")
+        notifier.stopping()
+    }
+}
+
+/// One line per event on standard error, at the configured level.
+enum LogSetup {
+    static func bootstrap(level: String, label: String) -> Logger {
+        let logLevel = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import ReformsyncConfig
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Is this node healthy and in sync? A table by default, JSON with --json.",
+        discussion: """
+            Reads the replica and the daemon's state file directly, so it works whether or not the daemon runs \
+            (and says which). Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
+            status.max_sync_age, changes in quarantine, clock warning, daemon not running), 2 error (the last sync \
+            failed, e.g. hub unreachable or token refused; or the replica cannot be read) — for monitoring.
+            """
+    )
+    @OptionGroup var options: ReplicaOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let configuration = try options.configuration()
+        let status = NodeStatus.gather(configuration: configuration)
+        if json {
+            try JSONOutput.print(status)
+        } else {
+            print(Self.table(status, replicaPath: configuration.replicaPath))
+        }
+        if status.health != .healthy { throw ExitCode(status.health.exitCode) }
+    }
+
+    static func table(_ s: NodeStatus, replicaPath: String) -> String {
+        var lines = ["reformsync status — \(s.unit ?? "?") (\(s.role ?? "no replica")\(s.site.map { ", site \($0)" } ?? ""))   \(s.health.rawValue.uppercased())"]
+        func row(_ name: String, _ value: String) { lines.append("  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
+        if s.role == "node" {
+            let reach = s.hubReachable.map { $0 ? "reachable at the last attempt" : "NOT reachable at the last attempt" } ?? "never contacted"
+            row("hub", "\(s.hubURL ?? "(no hub.url)")  \(reach)")
+            row("last sync", s.lastSyncAt.map { "\($0) (\(age(s.lastSyncAgeSeconds ?? 0)) ago)" } ?? "never")
+            row("pending", "\(s.pendingChanges ?? 0) change(s) (\(bytes(s.pendingBytes ?? 0)))")
+            row("hub version", s.hubVersion.map { "\($0) (pulled \(s.pulledPosition ?? 0), lag \(s.hubLag ?? 0))" } ?? "unknown")
+        }
+        row("quarantine", s.quarantined.map { $0 == 0 ? "none" : "\($0) refused change(s): reformsync quarantine list" } ?? "?")
+        row("last error", s.lastError.map { "\($0) (\(s.lastErrorAt ?? ""))" } ?? "none")
+        row("clock offset", s.clockOffsetMs.map { "\($0 >= 0 ? "+" : "")\($0) ms against the hub" + (s.clockWarning != nil ? " — FIX THE CLOCK" : "") } ?? "unknown")
+        row("versions", "protocol v\(s.protocolVersion), schema v\(s.schemaVersion.map(String.init) ?? "?")")
+        row("replica", "\(bytes(Int(s.replicaBytes ?? 0))) at \(replicaPath)")
+        row("daemon", s.daemonRunning
+            ? "running, pid \(s.daemonPID ?? 0), up \(age(s.daemonUptimeSeconds ?? 0))\(s.daemonAPI.map { ", API \($0)" } ?? "")"
+            : "not running (read from the replica directly)")
+        if !s.problems.isEmpty {
+            lines.append("problems:")
+            lines += s.problems.map { "  - \($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func age(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) min \(s % 60) s" }
+        if s < 86_400 { return "\(s / 3600) h \(s % 3600 / 60) min" }
+        return "\(s / 86_400) d \(s % 86_400 / 3600) h"
+    }
+
+    static func bytes(_ n: Int) -> String {
+        if n < 1024 { return "\(n) B" }
+        if n < 1 << 20 { return String(format: "%.1f KB", Double(n) / 1024) }
+        return String(format: "%.1f MB", Double(n) / 1048576)
+    }
+}
