@@ -359,6 +359,11 @@ public struct RecognizerCount: Codable, Sendable, Equatable {
     public var recognizedBy: String
     public var count: Int
 
+    public init(recognizedBy: String, count: Int) {
+        self.recognizedBy = recognizedBy
+        self.count = count
+    }
+
     enum CodingKeys: String, CodingKey { case recognizedBy = "recognized_by", count }
 }
 
@@ -413,6 +418,12 @@ public struct PublicationInfo: Codable, Sendable, Equatable {
     public var decision: String?
     /// Published result rows for the year.
     public var results: Int
+
+    public init(publishedOn: String?, decision: String?, results: Int) {
+        self.publishedOn = publishedOn
+        self.decision = decision
+        self.results = results
+    }
 
     enum CodingKeys: String, CodingKey { case publishedOn = "published_on", decision, results }
 }

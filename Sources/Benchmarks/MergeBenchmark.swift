@@ -114,7 +114,9 @@ public enum MergeBenchmark {
 
         // Merge and plain upsert, batch by batch, alternating which goes first.
         var mergeSeconds = 0.0, plainSeconds = 0.0
+        var batchRatios: [Double] = []
         var applied = 0
+        let loadBefore = loadAverage()
         let siteUnits = [workload.site: "SNV"]
         for (index, batch) in workload.batches.enumerated() {
             let changes = workload.changes(of: batch)
@@ -130,7 +132,9 @@ public enum MergeBenchmark {
                 try plain.upsert(arguments)
                 plainSeconds += (ContinuousClock.now - start).seconds
             }
+            let (mergeBefore, plainBefore) = (mergeSeconds, plainSeconds)
             if index % 2 == 0 { try merge(); try upsert() } else { try upsert(); try merge() }
+            batchRatios.append((plainSeconds - plainBefore) / (mergeSeconds - mergeBefore))
             if index % 10 == 9 { progress("  \(index + 1)/\(workload.batches.count) transactions") }
         }
         let expected = workload.columnChanges + workload.rows.count
@@ -143,6 +147,14 @@ public enum MergeBenchmark {
         report(String(format: "plain upsert: %10.0f column changes/s  (%.2f s; %.0f rows/s)", plainRate, plainSeconds, Double(workload.rows.count) / plainSeconds))
         report(String(format: "merge / plain: %.3f  (target ≥ %.1f) %@", mergeRate / plainRate, Target.mergeVsPlain,
                       verdict(mergeRate / plainRate >= Target.mergeVsPlain)))
+        batchRatios.sort()
+        var spread = String(format: "  per transaction: median %.3f, middle half %.3f–%.3f", percentile(batchRatios, 0.5),
+                            percentile(batchRatios, 0.25), percentile(batchRatios, 0.75))
+        if let loadBefore, let loadAfter = loadAverage() {
+            spread += String(format: "; load average %.2f before, %.2f after", loadBefore, loadAfter)
+            if max(loadBefore, loadAfter) >= 1 { spread += " (other work was running: figures are noisy)" }
+        }
+        report(spread)
 
         // Size, with every table and index of the file counted.
         let replicaBytes = try fileBytes(replica.writer)
@@ -188,6 +200,12 @@ public enum MergeBenchmark {
         guard !sorted.isEmpty else { return 0 }
         let rank = Int((p * Double(sorted.count)).rounded(.up))
         return sorted[min(sorted.count, max(1, rank)) - 1]
+    }
+
+    /// The one-minute load average, where the system tells it (Linux).
+    static func loadAverage() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Double($0) }
     }
 
     static func settings(_ writer: any DatabaseWriter) throws -> String {

@@ -137,6 +137,7 @@ public enum LocalAPI {
             switch error {
             case .notFound: return failure(.notFound, "not_found", error.description)
             case .unknownTable, .unknownColumn: return failure(.notFound, "unknown_table", error.description)
+            case .missingRequired: return failure(.unprocessableContent, "invalid_record", error.description)
             default: return failure(.unprocessableContent, "refused", error.description)
             }
         } catch is DecodingError {

@@ -61,6 +61,37 @@ public struct NodeStatus: Codable, Sendable {
         case daemonRunning = "daemon_running", daemonPID = "daemon_pid", daemonUptimeSeconds = "daemon_uptime_seconds", daemonAPI = "daemon_api"
     }
 
+    /// Every key is always present (`null` when unknown), so monitoring scripts see one stable shape.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(health, forKey: .health)
+        try c.encode(problems, forKey: .problems)
+        try c.encode(unit, forKey: .unit)
+        try c.encode(site, forKey: .site)
+        try c.encode(role, forKey: .role)
+        try c.encode(hubURL, forKey: .hubURL)
+        try c.encode(hubReachable, forKey: .hubReachable)
+        try c.encode(lastSyncAt, forKey: .lastSyncAt)
+        try c.encode(lastSyncAgeSeconds, forKey: .lastSyncAgeSeconds)
+        try c.encode(pendingChanges, forKey: .pendingChanges)
+        try c.encode(pendingBytes, forKey: .pendingBytes)
+        try c.encode(hubVersion, forKey: .hubVersion)
+        try c.encode(pulledPosition, forKey: .pulledPosition)
+        try c.encode(hubLag, forKey: .hubLag)
+        try c.encode(quarantined, forKey: .quarantined)
+        try c.encode(lastError, forKey: .lastError)
+        try c.encode(lastErrorAt, forKey: .lastErrorAt)
+        try c.encode(clockOffsetMs, forKey: .clockOffsetMs)
+        try c.encode(clockWarning, forKey: .clockWarning)
+        try c.encode(protocolVersion, forKey: .protocolVersion)
+        try c.encode(schemaVersion, forKey: .schemaVersion)
+        try c.encode(replicaBytes, forKey: .replicaBytes)
+        try c.encode(daemonRunning, forKey: .daemonRunning)
+        try c.encode(daemonPID, forKey: .daemonPID)
+        try c.encode(daemonUptimeSeconds, forKey: .daemonUptimeSeconds)
+        try c.encode(daemonAPI, forKey: .daemonAPI)
+    }
+
     /// Reads everything; never throws: a replica that cannot be read is itself the status (error).
     public static func gather(configuration: ReformsyncConfiguration, now: Date = Date()) -> NodeStatus {
         let daemon = DaemonStateFile.running(dataDirectory: configuration.dataDirectory)

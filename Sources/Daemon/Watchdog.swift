@@ -11,11 +11,16 @@ public struct WatchdogService: Service {
             try? await gracefulShutdown()
             return
         }
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                notifier.watchdog()
-                try await Task.sleep(for: interval)
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    notifier.watchdog()
+                    try await Task.sleep(for: interval)
+                }
             }
+        } catch is CancellationError {
+            // Graceful shutdown cancels the sleep: the normal end, not a failure that would make
+            // the service group cancel everything else and the process exit 1.
         }
     }
 }

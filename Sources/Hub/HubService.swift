@@ -100,6 +100,7 @@ public final class HubService: Sendable {
         let (report, refused) = try await replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
             var accepted: [Change] = []
             var refused: [RefusedChange] = []
+            var claimed: [(table: String, key: String)] = []
             // Rows of the batch (consecutive changes of one table and key), and their state at the hub.
             let changes = decoded.changes
             var groups: [Range<Int>] = []
@@ -121,6 +122,9 @@ public final class HubService: Sendable {
                 }
                 let slice = Array(changes[group])
                 let verdicts = self.policy.check(slice, from: unit, storedOwner: stored?.owner, storedRow: stored?.state, nowMillis: now)
+                if verdicts.allSatisfy({ $0 == nil }), self.policy.claimsTombstone(slice, storedOwner: stored?.owner, storedRow: stored?.state) {
+                    claimed.append((row.table, row.key))
+                }
                 for (change, verdict) in zip(slice, verdicts) {
                     if let verdict {
                         refused.append(RefusedChange(table: change.table, key: change.key, column: change.column, hlc: String(change.hlc.rawValue),
@@ -131,6 +135,7 @@ public final class HubService: Sendable {
                 }
             }
             let report = try self.replica.apply(accepted, siteUnits: decoded.siteUnits, db)
+            for row in claimed { try self.replica.rememberOwner(row.table, key: row.key, owner: unit, db) }
             if let source {
                 try self.nodes.recordPush(db, site: source, unit: unit, through: request.through.position, received: decoded.changes.count, refused: refused.count)
             }
@@ -149,7 +154,18 @@ public final class HubService: Sendable {
         let page = try await replica.writer.read { db -> (ChangePage, Int64) in
             let assigned = try String.fetchAll(db, sql: "SELECT task FROM task_assignees WHERE unit = ? AND _cl % 2 = 1", arguments: [unit])
             let read = ReadPolicy(unit: unit, assignedTasks: Set(assigned))
-            let page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) }, db)
+            var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) }, db)
+            // A task the unit was just assigned to: send the whole task, which the unit never saw.
+            let newlyAssigned = Set(page.changes.filter { $0.table == "task_assignees" && ($0.column == "task" || $0.column == nil) }
+                .compactMap { change -> String? in
+                    guard change.column == "task", case .text(let task) = change.value else { return nil }
+                    return task
+                })
+            for task in newlyAssigned.sorted() {
+                let row = try self.replica.rowChanges("tasks", key: task, db)
+                page.changes += row.changes
+                page.siteUnits.merge(row.siteUnits) { first, _ in first }
+            }
             return (page, try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0)
         }
         if let site, SiteID(site) != nil {

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import HubClient
 import Logging
+import Synchronization
 import ReformData
 import Replica
 import WireProtocol
@@ -14,6 +15,8 @@ import WireProtocol
 /// (re-sending a batch is harmless, the merge being idempotent). See Protocol/README.md.
 public final class SyncSession: Sendable {
     public let replica: Replica
+    /// The hub's limits from the last handshake (batch size and body size), honoured by push.
+    private let hubLimits = Mutex<HandshakeResponse.Limits?>(nil)
     let client: HubHTTPClient
     let batchChanges: Int
     let batchBytes: Int
@@ -73,6 +76,7 @@ public final class SyncSession: Sendable {
         let response = try await client.sendWithRetry(.post("/v1/handshake", body: try WireJSON.encode(request)))
         count(response, &report)
         let answer = try WireJSON.decode(HandshakeResponse.self, from: response.body, what: "handshake response")
+        hubLimits.withLock { $0 = answer.limits }
         report.clockOffsetMs = answer.clockOffsetMs
         report.clockWarning = answer.clockWarning
         report.hubVersion = answer.hubVersion
@@ -88,7 +92,11 @@ public final class SyncSession: Sendable {
 
     func push(_ report: inout SyncReport) async throws {
         let sites = try replica.pushSites()
-        var limit = batchChanges
+        let limits = hubLimits.withLock { $0 }
+        // Never more than the hub accepts: its batch limit, and its body limit with room for headers.
+        let maxChanges = min(batchChanges, limits?.maxBatchChanges ?? batchChanges)
+        let maxBytes = min(batchBytes, (limits?.maxBodyBytes).map { $0 - $0 / 8 } ?? batchBytes)
+        var limit = maxChanges
         while true {
             let cursor = try replica.cursor("push")
             let page = try replica.changes(after: cursor, limit: limit)
@@ -101,7 +109,7 @@ public final class SyncSession: Sendable {
             let set = ChangeSet(changes: outgoing, siteUnits: page.siteUnits, schemaVersion: replica.schema.version,
                                 source: .init(site: replica.site.rawValue, unit: replica.unit, version: page.next.position, since: cursor.position))
             let body = try WireJSON.encode(PushRequest(through: WireCursor(baseline: page.next.baseline, position: page.next.position), changes: set))
-            if body.count > batchBytes && limit > 1 {
+            if body.count > maxBytes && limit > 1 {
                 limit = max(1, limit / 2)  // too many bytes: a smaller batch, same cursor
                 continue
             }
@@ -131,7 +139,7 @@ public final class SyncSession: Sendable {
             report.pushBatches += 1
             report.refusedChanges += answer.refused.count
             report.hubVersion = answer.hubVersion
-            limit = batchChanges
+            limit = maxChanges
             if !page.hasMore { return }
         }
     }

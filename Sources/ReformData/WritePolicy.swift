@@ -69,8 +69,13 @@ public struct WritePolicy: Sendable {
                     refusal = Refusal("append_only", "\(table.name) records cannot be changed once written")
                 }
             } else {
+                let unseenTombstone = owner == nil && storedRow == nil && change.causalLength % 2 == 0
                 if table.rowWriter == .hub {
                     refusal = Refusal("hub_only", "only the hub (Sở Nội vụ) creates or deletes \(table.name) records")
+                } else if unseenTombstone {
+                    // Created and deleted before it was ever synced: the hub keeps the tombstone as
+                    // the pushing unit's (see `claimsTombstone`).
+                    refusal = nil
                 } else if !ownsRow {
                     refusal = notOwner(table, owner, unit)
                 } else if table.lifecycle == .appendOnly && change.causalLength > 1 {
@@ -83,6 +88,14 @@ public struct WritePolicy: Sendable {
         // A refused create or delete takes the rest of the row with it.
         if let rowRefusal { return results.map { $0 ?? rowRefusal } }
         return results
+    }
+
+    /// Whether accepted changes of a row are a tombstone the hub never saw, which it then records
+    /// as owned by the pushing unit (a record created and deleted between two syncs).
+    public func claimsTombstone(_ changes: [Change], storedOwner: String?, storedRow: RowState?) -> Bool {
+        guard let first = changes.first, let table = schema.table(first.table), table.ownerColumn != nil,
+              storedOwner == nil, storedRow == nil else { return false }
+        return changes.allSatisfy { $0.column == nil && $0.causalLength % 2 == 0 }
     }
 
     private func notOwner(_ table: TableSchema, _ owner: String?, _ unit: String) -> Refusal {

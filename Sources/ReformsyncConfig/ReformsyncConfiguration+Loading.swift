@@ -55,6 +55,7 @@ extension ReformsyncConfiguration {
         }
         config.api.host = try source.string("api.host") ?? config.api.host
         config.api.port = try source.int("api.port", range: 0...65535) ?? config.api.port
+        config.api.enabled = try source.bool("api.enabled") ?? config.api.enabled
         config.status.maxSyncAgeSeconds = try source.double("status.max_sync_age", range: 1...31_536_000) ?? config.status.maxSyncAgeSeconds
 
         try source.checkUnknownKeys()

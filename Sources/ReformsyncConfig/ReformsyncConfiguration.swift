@@ -125,12 +125,15 @@ public struct SyncSettings: Sendable, Equatable {
 public struct APISettings: Sendable, Equatable {
     /// Listening address; keep it on loopback unless office PCs must reach it.
     public var host: String = "127.0.0.1"
-    /// 0 disables the API.
+    /// 0: any free port (the daemon prints the address and writes it to `daemon.json`).
     public var port: Int = 8470
+    /// false: no local API at all (the daemon only syncs).
+    public var enabled: Bool = true
 
-    public init(host: String = "127.0.0.1", port: Int = 8470) {
+    public init(host: String = "127.0.0.1", port: Int = 8470, enabled: Bool = true) {
         self.host = host
         self.port = port
+        self.enabled = enabled
     }
 }
 

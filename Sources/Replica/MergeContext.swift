@@ -49,7 +49,10 @@ struct MergeContext {
     /// Whether the last row this context had to look up was new: while rows keep being new
     /// (a first sync, a bulk import) they are inserted without being looked up first.
     private var expectNew = true
-    /// A site whose unit the site table already has (see ``merge(_:into:store:version:siteUnits:_:)``).
+    /// Storage of the last row merged as new, for the next one.
+    private var spareCells: [String: Cell] = [:]
+    private var spareVersions: [Int64?] = []
+    /// A site whose unit the site table already has: changes from it need no unit check.
     private var unitKnown: SiteID?
 
     static func begin(_ db: Database) throws -> MergeContext {
@@ -71,17 +74,18 @@ struct MergeContext {
     /// is exactly the CRDT merge of the changes into the stored row.
     mutating func mergeRow(_ db: Database, store: TableStore, key: String, changes: some Collection<Change>,
                            existing: StoredRow?? = nil, siteUnits: [SiteID: String]) throws {
-        // An array slice lends its elements to the merge in place, without copying each change.
-        if let slice = changes as? ArraySlice<Change> {
-            try mergeRow(db, store: store, key: key, slice: slice, existing: existing, siteUnits: siteUnits)
-        } else {
-            try mergeRow(db, store: store, key: key, slice: ArraySlice(changes), existing: existing, siteUnits: siteUnits)
-        }
+        let array = changes as? [Change] ?? Array(changes)
+        try mergeRow(db, store: store, key: key, changes: array, range: array.indices, existing: existing, siteUnits: siteUnits)
     }
 
-    private mutating func mergeRow(_ db: Database, store: TableStore, key: String, slice changes: ArraySlice<Change>,
-                                   existing: StoredRow??, siteUnits: [SiteID: String]) throws {
-        guard !changes.isEmpty else { return }
+    /// Merges `changes[range]`, the changes of one row. Changes are read in place from the array
+    /// (not copied one by one, as iterating a slice would).
+    ///
+    /// With `validating`, each change is first checked against the schema (``Replica/validate(_:_:_:)``)
+    /// and given its column's storage type: a remote change that does not fit throws.
+    mutating func mergeRow(_ db: Database, store: TableStore, key: String, changes: [Change], range: Range<Int>,
+                           existing: StoredRow?? = nil, siteUnits: [SiteID: String], validating: Bool = false) throws {
+        guard !range.isEmpty else { return }
         let table = try statementIndex(for: store)
         var loaded: StoredRow?
         var guessedNew = false
@@ -94,27 +98,41 @@ struct MergeContext {
             expectNew = loaded == nil
         }
         let version = state.version + 1
-        var merged = try merge(changes, into: loaded, store: store, version: version, siteUnits: siteUnits, db)
+        var merged = try merge(changes, range, into: loaded, store: store, version: version, siteUnits: siteUnits, validating: validating, db)
         if guessedNew {
             if merged.touched {
                 try store.save(statement(table, .insertNew, store, db), key: key, row: merged.row,
                                sites: &sites, scratch: &scratch, db)
                 if db.changesCount > 0 {
                     try settle(merged, store: store, key: key, version: version, db)
+                    recycle(&merged)
                     return
                 }
             }
             // The row exists (or merging it as new changed nothing, which only an existing row can
             // explain): nothing was written; merge into the stored row instead.
             expectNew = false
+            recycle(&merged)
             loaded = try store.load(statement(table, .select, store, db), key: key, sites: sites)
-            merged = try merge(changes, into: loaded, store: store, version: version, siteUnits: siteUnits, db)
+            merged = try merge(changes, range, into: loaded, store: store, version: version, siteUnits: siteUnits, validating: validating, db)
         }
         if merged.touched {
             try store.save(statement(table, loaded == nil ? .insert : .upsert, store, db), key: key, row: merged.row,
                            sites: &sites, scratch: &scratch, db)
         }
         try settle(merged, store: store, key: key, version: version, db)
+        if loaded == nil { recycle(&merged) }
+    }
+
+    /// Keeps the cells and versions storage of a row that was merged as new for the next new
+    /// row (a merged row that started from a loaded one shares its storage, and is left alone).
+    private mutating func recycle(_ merged: inout MergedRow) {
+        var cells = merged.row.state.cells
+        let versions = merged.row.versions
+        merged.row = StoredRow(state: RowState(), versions: [], owner: nil)
+        cells.removeAll(keepingCapacity: true)
+        spareCells = cells
+        spareVersions = versions
     }
 
     /// The outcome of merging one row's changes, not yet counted or recorded.
@@ -126,8 +144,8 @@ struct MergeContext {
 
     /// Merges `changes` into `loaded` (nil: a row never seen). Only the clock and the site table
     /// change here (both idempotently); history entries go to `pending`.
-    private mutating func merge(_ changes: ArraySlice<Change>, into loaded: StoredRow?, store: TableStore, version: Int64,
-                                siteUnits: [SiteID: String], _ db: Database) throws -> MergedRow {
+    private mutating func merge(_ changes: [Change], _ range: Range<Int>, into loaded: StoredRow?, store: TableStore, version: Int64,
+                                siteUnits: [SiteID: String], validating: Bool, _ db: Database) throws -> MergedRow {
         pending.removeAll(keepingCapacity: true)
         var result: MergedRow
         if let loaded {
@@ -136,11 +154,34 @@ struct MergeContext {
             // A row never seen. Its state starts at the causal length of the first change, which
             // that change would raise it to anyway (it is at least 1; the merge of the first change
             // into either state has the same outcome, with nothing displaced), so that the cells
-            // can be sized once instead of growing as columns arrive.
-            let state = RowState(causalLength: changes[changes.startIndex].causalLength, marker: nil, cells: Dictionary(minimumCapacity: store.slotCount - 1))
-            result = MergedRow(row: StoredRow(state: state, versions: Array(repeating: nil, count: store.slotCount), owner: nil))
+            // can be sized once (or reused from the previous new row) instead of growing as
+            // columns arrive.
+            var cells = spareCells
+            spareCells = [:]
+            if cells.capacity < store.slotCount - 1 { cells = Dictionary(minimumCapacity: store.slotCount - 1) }
+            var versions = spareVersions
+            spareVersions = []
+            if versions.count == store.slotCount {
+                for slot in versions.indices { versions[slot] = nil }
+            } else {
+                versions = Array(repeating: nil, count: store.slotCount)
+            }
+            let state = RowState(causalLength: changes[range.lowerBound].causalLength, marker: nil, cells: consume cells)
+            result = MergedRow(row: StoredRow(state: state, versions: consume versions, owner: nil))
         }
-        for i in changes.indices {
+        let ownerSlot = store.ownerIndex.map { $0 + 1 } ?? -1
+        var ownerTouched = false
+        for i in range {
+            // A remote change is checked (and its value converted if need be) before anything else.
+            var slot = 0
+            var converted: Change?
+            if validating {
+                let checked = try Replica.validate(changes, i, store)
+                slot = checked.slot
+                if checked.converted { converted = try Replica.normalized(changes[i], store.schema) }
+            } else if let column = changes[i].column {
+                slot = store.slot(of: column) ?? 0
+            }
             state.clock.observe(changes[i].hlc)
             if !siteUnits.isEmpty, unitKnown != changes[i].site {
                 if let unit = siteUnits[changes[i].site], sites.units[changes[i].site] == nil {
@@ -151,7 +192,13 @@ struct MergeContext {
                 if sites.units[changes[i].site] != nil { unitKnown = changes[i].site }
             }
             let lengthBefore = result.row.state.causalLength
-            switch result.row.state.merge(changes[i]) {
+            let outcome: MergeOutcome
+            if let converted {
+                outcome = result.row.state.merge(converted)
+            } else {
+                outcome = result.row.state.merge(changes[i])
+            }
+            switch outcome {
             case let .applied(displaced, displacedMarker):
                 result.applied += 1
                 if let displacedMarker {
@@ -162,21 +209,21 @@ struct MergeContext {
                         pending.append(PendingRecord(column: column, value: cell.value, stamp: cell.stamp, causalLength: lengthBefore, fate: "superseded"))
                     }
                 }
-                let slot = changes[i].column.flatMap { store.slot(of: $0) } ?? 0
                 result.row.versions[slot] = version
                 result.touched = true
+                if slot == ownerSlot { ownerTouched = true }
             case .duplicate:
                 result.duplicates += 1
             case .lost:
                 result.lost += 1
-                pending.append(PendingRecord(changes[i], fate: "lost"))
+                pending.append(PendingRecord(converted ?? changes[i], fate: "lost"))
             case .stale:
                 result.stale += 1
-                pending.append(PendingRecord(changes[i], fate: "stale"))
+                pending.append(PendingRecord(converted ?? changes[i], fate: "stale"))
             }
         }
-        if result.touched, let ownerIndex = store.ownerIndex,
-           case .text(let owner)? = result.row.state.cells[store.columnNames[ownerIndex]]?.value {
+        // The owner is remembered from the owner cell; an untouched owner cell already matches it.
+        if ownerTouched, case .text(let owner)? = result.row.state.cells[store.columnNames[ownerSlot - 1]]?.value {
             result.row.owner = owner
         }
         return result

@@ -82,9 +82,13 @@ extension Replica {
             let stored = try candidate.store.decode(candidate.row, key: key, sites: sites, offset: 1)
             position = candidate.version
             if let filter, !filter(table, key, stored.owner) { continue }
+            // When the owner changed since the baseline, the row may be new to this reader (a task
+            // handed to another unit): send all of it, not only the fields that changed.
+            let ownerSlot = candidate.store.ownerIndex.map { $0 + 1 }
+            let wholeRow = ownerSlot.flatMap { stored.versions[$0] }.map { $0 > cursor.baseline } ?? false
             for change in stored.state.changes(table: table.name, key: key) {
                 let slot = change.column.flatMap { table.columnIndex($0).map { $0 + 1 } } ?? 0
-                guard let version = stored.versions[slot], version > cursor.baseline else { continue }
+                guard let version = stored.versions[slot], version > cursor.baseline || wholeRow else { continue }
                 changes.append(change)
                 if siteUnits[change.site] == nil, let unit = sites.units[change.site] { siteUnits[change.site] = unit }
             }
@@ -93,5 +97,27 @@ extension Replica {
         let hasMore = position < current
         let next = hasMore ? ChangeCursor(baseline: cursor.baseline, position: position) : ChangeCursor(max(position, cursor.position))
         return ChangePage(changes: changes, siteUnits: siteUnits, next: next, hasMore: hasMore)
+    }
+}
+
+extension Replica {
+    /// Every change that makes up a row's current state (for a reader that just gained access to it).
+    public func rowChanges(_ table: String, key: String, _ db: Database) throws -> (changes: [Change], siteUnits: [SiteID: String]) {
+        let store = try store(table)
+        let sites = try SiteTable.load(db)
+        guard let stored = try store.load(db, key: key, sites: sites) else { return ([], [:]) }
+        let changes = stored.state.changes(table: table, key: key)
+        var units: [SiteID: String] = [:]
+        for change in changes { if let unit = sites.units[change.site] { units[change.site] = unit } }
+        return (changes, units)
+    }
+
+    /// Records the owner of a deleted row that carries none (created and deleted before it was
+    /// ever synced), so later pulls deliver the tombstone to that unit and only to it.
+    public func rememberOwner(_ table: String, key: String, owner: String, _ db: Database) throws {
+        let store = try store(table)
+        guard let column = store.schema.ownerColumn else { return }
+        try db.execute(sql: "UPDATE \(SQL.quote(table)) SET \(SQL.quote(column)) = ? WHERE id = ? AND \(SQL.quote(column)) IS NULL AND _cl % 2 = 0",
+                       arguments: [owner, key])
     }
 }

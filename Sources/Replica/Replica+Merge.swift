@@ -28,23 +28,17 @@ extension Replica {
                 end += 1
             }
             if rowStore.schema.name != changes[start].table { rowStore = try store(changes[start].table) }
-            // Every change is checked; only values that need converting cost a copy of the group.
-            var converts = false
-            for i in start..<end where try needsConversion(changes, i, rowStore) { converts = true }
-            if converts {
-                let converted = try changes[start..<end].map { try normalized($0, rowStore.schema) }
-                try context.mergeRow(db, store: rowStore, key: changes[start].key, changes: converted[...], siteUnits: siteUnits)
-            } else {
-                try context.mergeRow(db, store: rowStore, key: changes[start].key, changes: changes[start..<end], siteUnits: siteUnits)
-            }
+            // Each change is checked against the schema (and converted if need be) as it merges.
+            try context.mergeRow(db, store: rowStore, key: changes[start].key, changes: changes, range: start..<end,
+                                 siteUnits: siteUnits, validating: true)
             start = end
         }
         return try context.finish(db)
     }
 
-    /// Checks `changes[i]` against the schema (in place: the merge path avoids copying changes);
-    /// true when its value must be converted to the column's storage type (see ``normalized(_:_:)``).
-    func needsConversion(_ changes: [Change], _ i: Int, _ store: TableStore) throws -> Bool {
+    /// Checks `changes[i]` against the schema, reading it in place; gives the slot it writes and
+    /// whether its value must be converted to the column's storage type (see ``normalized(_:_:)``).
+    static func validate(_ changes: [Change], _ i: Int, _ store: TableStore) throws -> (slot: Int, converted: Bool) {
         // The conditions of `Change.structuralProblem`, whose message is built only when one fails.
         let cl = changes[i].causalLength
         let wellFormed: Bool
@@ -56,27 +50,21 @@ extension Replica {
         if !wellFormed || changes[i].key.isEmpty, let problem = changes[i].structuralProblem {
             throw ReplicaError.invalidChange("\(store.schema.name) '\(changes[i].key)': \(problem)")
         }
-        return try needsConversion(changes[i], store)
-    }
-
-    /// Checks a well-formed change's column and value type; true when its value must be converted.
-    @inline(__always)
-    func needsConversion(_ change: Change, _ store: TableStore) throws -> Bool {
-        guard let name = change.column else { return false }
+        guard let name = changes[i].column else { return (0, false) }
         guard let slot = store.slot(of: name) else { throw ReplicaError.unknownColumn(table: store.schema.name, column: name) }
-        let type = store.schema.columns[slot - 1].type
-        switch (type, change.value) {
+        let type = store.columnTypes[slot - 1]
+        switch (type, changes[i].value) {
         case (_, .null), (.text, .text), (.date, .text), (.integer, .integer), (.boolean, .integer), (.real, .real):
-            return false
+            return (slot, false)
         case (.real, .integer):
-            return true
+            return (slot, true)
         default:
-            throw ReplicaError.invalidChange("\(store.schema.name).\(name) of '\(change.key)' expects \(type.rawValue), got \(change.value)")
+            throw ReplicaError.invalidChange("\(store.schema.name).\(name) of '\(changes[i].key)' expects \(type.rawValue), got \(changes[i].value)")
         }
     }
 
     /// Checks a remote change against the schema and gives its value the column's storage type.
-    func normalized(_ change: Change, _ table: TableSchema) throws -> Change {
+    static func normalized(_ change: Change, _ table: TableSchema) throws -> Change {
         if let problem = change.structuralProblem {
             throw ReplicaError.invalidChange("\(table.name) '\(change.key)': \(problem)")
         }
@@ -92,5 +80,10 @@ extension Replica {
             throw ReplicaError.invalidChange("\(table.name).\(name) of '\(change.key)' expects \(column.type.rawValue), got \(change.value)")
         }
         return change
+    }
+
+    /// Checks a remote change against the schema and gives its value the column's storage type.
+    func normalized(_ change: Change, _ table: TableSchema) throws -> Change {
+        try Self.normalized(change, table)
     }
 }

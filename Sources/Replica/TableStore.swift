@@ -19,6 +19,7 @@ struct TableStore: Sendable {
     /// Column names by position, and their UTF-8 lengths (a cheap first test in ``slot(of:)``).
     let columnNames: [String]
     let columnLengths: [Int]
+    let columnTypes: [ColumnType]
     /// `SELECT _cl, _hlc, _v, _clk, columns... WHERE id = ?` (see ``load(_:key:sites:)``).
     let selectSQL: String
     let insertSQL: String
@@ -33,6 +34,7 @@ struct TableStore: Sendable {
         self.ownerIndex = schema.ownerColumn.flatMap { schema.columnIndex($0) }
         self.columnNames = schema.columns.map(\.name)
         self.columnLengths = schema.columns.map(\.name.utf8.count)
+        self.columnTypes = schema.columns.map(\.type)
         let table = SQL.quote(schema.name)
         let columns = schema.columns.map { SQL.quote($0.name) }
         let all = ["\"id\""] + columns + ["\"_cl\"", "\"_hlc\"", "\"_v\"", "\"_clk\""]

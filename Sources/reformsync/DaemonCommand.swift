@@ -17,7 +17,9 @@ struct DaemonCommand: AsyncParsableCommand {
             POST /sync; after failures it backs off exponentially with jitter (up to sync.max_backoff) while the \
             office keeps working on the local replica. With sync.window (e.g. 18:00-07:00) it syncs only inside \
             the window; hub.max_bytes_per_second caps the link. The local API listens on api.host:api.port \
-            (GET /health, /status, /metrics, /records/TABLE; PUT and DELETE /records/TABLE; POST /sync).
+            (port 0: any free port; the address is printed at start and written to DATA_DIR/daemon.json; \
+            api.enabled: false turns the API off): GET /health, /status, /metrics, /records/TABLE; PUT and \
+            DELETE /records/TABLE; POST /sync.
 
             Under systemd (Type=notify) it sends READY=1 once listening, WATCHDOG=1 when WatchdogSec is set, and \
             STOPPING=1 on SIGTERM/SIGINT, which stop it gracefully: the step in progress commits or rolls back \
@@ -33,6 +35,7 @@ struct DaemonCommand: AsyncParsableCommand {
         guard replica.role == .node else {
             throw ReportableError.input("\(replica.location) is the hub's replica: run `reformsync hub` there, not the daemon")
         }
+        try Self.checkHubSettings(configuration, file: options.config)
         let client = try NodeClientFactory.client(configuration)
         let metrics = DaemonMetrics.bootstrap()
         let trigger = SyncTrigger()
@@ -54,7 +57,7 @@ struct DaemonCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("daemon running for \(replica.unit)\(api.map { ", API listening on \($0)" } ?? "")\n".utf8))
         }
         var services: [any Service] = []
-        if configuration.api.port > 0 || ProcessInfo.processInfo.environment["REFORMSYNC_API_EPHEMERAL"] != nil {
+        if configuration.api.enabled {
             let host = configuration.api.host
             services.append(LocalAPI.application(replica: replica, configuration: configuration, trigger: trigger, metrics: metrics, logger: logger) { port in
                 announce("http://\(host):\(port)")
@@ -67,6 +70,21 @@ struct DaemonCommand: AsyncParsableCommand {
         defer { DaemonStateFile.remove(dataDirectory: dataDirectory) }
         try await group.run()
         logger.info("daemon stopped")
+    }
+}
+
+extension DaemonCommand {
+    /// The hub settings the daemon cannot run without, reported like every configuration error:
+    /// naming the file and the key, exit code 2 (so systemd does not restart it).
+    static func checkHubSettings(_ configuration: ReformsyncConfiguration, file: String?) throws {
+        let file = file ?? "configuration (defaults and REFORMSYNC_* variables)"
+        guard configuration.hub.url != nil else {
+            throw ConfigError(file: file, key: "hub.url", message: "missing: the daemon needs the hub's address, e.g. https://hub.snv.tuyenquang.gov.vn:8443")
+        }
+        guard try configuration.hubToken() != nil else {
+            throw ConfigError(file: file, key: "hub.token_file",
+                              message: "missing: give hub.token_file (or hub.token) with the token from `reformsync hub token create`")
+        }
     }
 }
 

@@ -20,7 +20,7 @@ struct Reformsync: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, RecordCommand.self, ImportCSVCommand.self, ExportChangesCommand.self, ImportChangesCommand.self,
             HistoryCommand.self, SchemaCommand.self, CheckCommand.self, HubCommand.self, SyncCommand.self, DaemonCommand.self, StatusCommand.self, QuarantineCommand.self, ConfigCommand.self,
-            BenchCommand.self,
+            ReportCommand.self, PublishCommand.self, BenchCommand.self,
         ]
     )
 
