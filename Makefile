@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/reformsync
 
-.PHONY: deps build test demo bench release clean
+.PHONY: deps build test demo tour bench release clean
 
 deps:
 	@scripts/install-deps.sh
@@ -15,8 +15,13 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# Runs the main job on an embedded default: see scripts/demo.sh.
+# The main job on an embedded default: the hub and the seven district daemons of the Tuyên Quang
+# seed scenario on 127.0.0.1, synced; prints the report and the dashboard's address; Ctrl-C stops.
 demo: build
+	$(BIN) demo
+
+# A shorter walk-through of one replica pair exchanging files (no network).
+tour: build
 	@scripts/demo.sh $(BIN)
 
 release: deps
@@ -25,6 +30,9 @@ release: deps
 # Benchmarks print figures (last line: one JSON object); they are not tests.
 bench: release
 	.build/release/reformsync bench merge
+	.build/release/reformsync bench sync
+	.build/release/reformsync bench report
+	.build/release/reformsync bench daemon
 
 clean:
 	rm -rf .build

@@ -62,6 +62,11 @@ let package = Package(
         .target(name: "Aggregation", dependencies: ["CRDT", "ReformData", "Replica",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The hub's dashboard: server-rendered HTML and SVG, Vietnamese labels, no external assets.
+        .target(name: "Dashboard", dependencies: ["Aggregation", "Hub",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // The Tuyên Quang seed scenario (2021 figures of the seed report; other values illustrative).
         .target(name: "SeedScenario", dependencies: ["CRDT", "ReformData"]),
         // `reformsync bench ...`: figures, not tests.
@@ -88,7 +93,7 @@ let package = Package(
         .target(name: "ReformsyncConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The command line: thin, calls the modules above.
         .executableTarget(name: "reformsync", dependencies: [
-            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig", "NodeSync", "Benchmarks", "Aggregation", "SeedScenario", "Daemon",
+            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig", "NodeSync", "Benchmarks", "Aggregation", "SeedScenario", "Daemon", "Dashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -116,6 +121,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "SeedScenario", "Replica", "ReformData", "CRDT",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The daemon as a process: status in every state, SIGTERM, poor links through a proxy, systemd.
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Replica", "ReformData", "CRDT", "WireProtocol", "HubClient", "ReformsyncConfig",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "CLITests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol"]),

@@ -32,6 +32,11 @@ struct CriteriaTree {
 
     let nodes: [String: Node]
     let leaves: [Leaf]
+    let leafByID: [String: Int]
+    /// Tells trees apart (years sharing a method share its tree).
+    let identity = Identity()
+
+    final class Identity: Sendable {}
 
     init(nodes list: [Node]) {
         var nodes: [String: Node] = [:]
@@ -55,6 +60,7 @@ struct CriteriaTree {
         }
         self.nodes = nodes
         self.leaves = leaves.sorted { $0.code != $1.code ? $0.code.numericallyBefore($1.code) : $0.id < $1.id }
+        self.leafByID = Dictionary(self.leaves.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     static func load(_ db: Database, methodology: String) throws -> CriteriaTree {
@@ -67,6 +73,9 @@ struct CriteriaTree {
                  survey: (row[5] as Int64?) == 1)
         })
     }
+
+    /// The leaf with this id, if the criterion is a leaf of the tree.
+    func leaf(_ id: String) -> Leaf? { leafByID[id].map { leaves[$0] } }
 
     /// The leaves applying to a group.
     func leaves(for group: String) -> [Leaf] { leaves.filter { $0.applies(to: group) } }

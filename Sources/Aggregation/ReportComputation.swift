@@ -12,29 +12,50 @@ extension ProvinceReport {
     /// Computes the report in one read transaction, so every figure comes from the same snapshot.
     /// - Parameter asOf: the day, `YYYY-MM-DD`.
     public static func compute(reader: any DatabaseReader, year: Int, asOf: String) throws -> ProvinceReport {
-        guard (2000...2100).contains(year) else { throw AggregationError.yearOutOfRange(year) }
+        try compute(reader: reader, years: [year], asOf: asOf)[0]
+    }
+
+    /// The reports of several years from one snapshot; the score rows are read in a single pass
+    /// for all of them. Reports come in the order of `years`.
+    public static func compute(reader: any DatabaseReader, years: [Int], asOf: String) throws -> [ProvinceReport] {
+        for year in years where !(2000...2100).contains(year) { throw AggregationError.yearOutOfRange(year) }
         guard ReportDate.date(asOf) != nil else { throw AggregationError.badDate(asOf) }
-        return try reader.read { db in try compute(db, year: year, asOf: asOf) }
+        return try reader.read { db in try compute(db, years: years, asOf: asOf) }
     }
 
     /// Computes the report inside a transaction the caller holds.
     public static func compute(_ db: Database, year: Int, asOf: String) throws -> ProvinceReport {
+        try compute(db, years: [year], asOf: asOf)[0]
+    }
+
+    /// Computes the reports of several years inside a transaction the caller holds.
+    public static func compute(_ db: Database, years: [Int], asOf: String) throws -> [ProvinceReport] {
+        guard !years.isEmpty else { return [] }
         let units = try UnitDirectory.load(db)
-        let methodology = try Self.methodology(db, year: year)
-        let tree = try CriteriaTree.load(db, methodology: methodology.id)
-        var info = methodology
-        info.criteria = tree.nodes.count
-        info.leaves = tree.leaves.count
-        let survey = try SurveyRows.load(db, year: year)
-        let groups = try rankings(db, year: year, units: units, tree: tree, survey: survey)
-        return ProvinceReport(
-            year: year, asOf: asOf, province: units.province?.name, methodology: info, groups: groups,
-            sipas: sipasSummary(survey, units: units),
-            decision06: try decision06(db, units: units),
-            tasks: try tasks(db, asOf: asOf, units: units),
-            initiatives: try initiatives(db, year: year, units: units),
-            externalIndices: try externalIndices(db, year: year),
-            publication: try publication(db, year: year))
+        var methods: [Int: MethodologyInfo] = [:]
+        var trees: [String: CriteriaTree] = [:]
+        for year in Set(years).sorted() {
+            var method = try Self.methodology(db, year: year)
+            if trees[method.id] == nil { trees[method.id] = try CriteriaTree.load(db, methodology: method.id) }
+            method.criteria = trees[method.id]!.nodes.count
+            method.leaves = trees[method.id]!.leaves.count
+            methods[year] = method
+        }
+        let yearTrees = methods.mapValues { trees[$0.id]! }
+        let totals = try scoreTotals(db, trees: yearTrees, units: units)
+        // Sections that do not depend on the year are computed once.
+        let decision06 = try decision06(db, units: units)
+        let tasks = try tasks(db, asOf: asOf, units: units)
+        return try years.map { year in
+            let survey = try SurveyRows.load(db, year: year)
+            return ProvinceReport(
+                year: year, asOf: asOf, province: units.province?.name, methodology: methods[year]!,
+                groups: try rankings(db, year: year, units: units, tree: yearTrees[year]!, totals: totals[year] ?? [:], survey: survey),
+                sipas: sipasSummary(survey, units: units), decision06: decision06, tasks: tasks,
+                initiatives: try initiatives(db, year: year, units: units),
+                externalIndices: try externalIndices(db, year: year),
+                publication: try publication(db, year: year))
+        }
     }
 
     // MARK: Method
@@ -74,8 +95,7 @@ extension ProvinceReport {
     /// - index % = (appraised total + survey points) ÷ maximum × 100, rounded to 2 decimals;
     /// - rank: standard competition ranking of the index within the group (1, 2, 2, 4).
     static func rankings(_ db: Database, year: Int, units: UnitDirectory, tree: CriteriaTree,
-                         survey: SurveyRows) throws -> [GroupRanking] {
-        let totals = try scoreTotals(db, year: year, units: units, tree: tree)
+                         totals: [String: ScoreTotals], survey: SurveyRows) throws -> [GroupRanking] {
         let assessed = Set(try String.fetchAll(db, sql: "SELECT unit FROM assessments WHERE _cl % 2 = 1 AND year = ?", arguments: [year]))
         var exclusions: [String: [String]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT unit, criterion FROM criterion_exclusions WHERE _cl % 2 = 1 AND year = ? ORDER BY criterion",
@@ -186,31 +206,50 @@ extension ProvinceReport {
         }
     }
 
-    /// One pass of SQL over the year's score rows, grouped by unit: the criterion must be a
-    /// non-survey leaf applying to the unit's group.
-    static func scoreTotals(_ db: Database, year: Int, units: UnitDirectory, tree: CriteriaTree) throws -> [String: ScoreTotals] {
-        var clauses: [String] = []
-        var arguments: [any DatabaseValueConvertible] = [year]
-        for group in units.allGroups {
-            let ids = tree.leaves(for: group).filter { !$0.survey }.map(\.id)
-            guard !ids.isEmpty else { continue }
-            clauses.append("(u.\"group\" = ? AND s.criterion IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", "))))")
-            arguments.append(group)
-            arguments.append(contentsOf: ids as [any DatabaseValueConvertible])
+    /// One pass of SQL over the score rows of the years asked, grouped by unit and year, keeping
+    /// apart only the criteria that do not apply to every group: rows on leaves applying to all
+    /// groups are summed in SQL as one class; the other rows (group-specific or unknown
+    /// criteria, survey leaves) come back per criterion and are added here when the criterion is
+    /// a non-survey leaf applying to the unit's group. No join: the unit's group is looked up here.
+    static func scoreTotals(_ db: Database, trees: [Int: CriteriaTree], units: UnitDirectory) throws -> [Int: [String: ScoreTotals]] {
+        var cases: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
+        // Years sharing a method share a class expression.
+        let byMethod = Dictionary(grouping: trees.keys.sorted()) { ObjectIdentifier(trees[$0]!.identity) }
+        for years in byMethod.values {
+            let common = trees[years[0]]!.leaves.filter { !$0.survey && $0.restrictions.isEmpty }.map(\.id)
+            guard !common.isEmpty else { continue }
+            cases.append("(s.year IN (\(placeholders(years.count))) AND s.criterion IN (\(placeholders(common.count))))")
+            arguments += years as [any DatabaseValueConvertible]
+            arguments += common as [any DatabaseValueConvertible]
         }
-        guard !clauses.isEmpty else { return [:] }
+        let years = trees.keys.sorted()
+        arguments += years as [any DatabaseValueConvertible]
         let sql = """
-            SELECT s.unit, SUM(s.self_score), COUNT(s.self_score), SUM(s.appraised_score), COUNT(s.appraised_score),
+            SELECT s.unit, s.year, \(cases.isEmpty ? "s.criterion" : "CASE WHEN \(cases.joined(separator: " OR ")) THEN NULL ELSE s.criterion END") AS class,
+                   SUM(s.self_score), COUNT(s.self_score), SUM(s.appraised_score), COUNT(s.appraised_score),
                    SUM(s.self_score IS NOT NULL AND s.appraised_score IS NULL), COUNT(*)
-            FROM assessment_scores AS s JOIN units AS u ON u.id = s.unit AND u._cl % 2 = 1
-            WHERE s._cl % 2 = 1 AND s.year = ? AND (\(clauses.joined(separator: " OR ")))
-            GROUP BY s.unit
+            FROM assessment_scores AS s
+            WHERE s._cl % 2 = 1 AND s.year IN (\(placeholders(years.count)))
+            GROUP BY s.unit, s.year, class
             """
-        var totals: [String: ScoreTotals] = [:]
+        var totals: [Int: [String: ScoreTotals]] = [:]
         let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
         while let row = try rows.next() {
-            totals[row[0]] = ScoreTotals(selfSum: row[1] ?? 0, selfCount: row[2], appraisedSum: row[3] ?? 0,
-                                         appraisedCount: row[4], pending: row[5] ?? 0, rows: row[6])
+            let unit: String = row[0], year: Int = row[1], criterion: String? = row[2]
+            guard let group = units.byCode[unit]?.group, let tree = trees[year] else { continue }
+            if let criterion {
+                guard let leaf = tree.leaf(criterion), !leaf.survey, leaf.applies(to: group) else { continue }
+            }
+            var total = totals[year]?[unit] ?? ScoreTotals()
+            total.selfSum += row[3] ?? 0
+            total.selfCount += row[4]
+            total.appraisedSum += row[5] ?? 0
+            total.appraisedCount += row[6]
+            total.pending += row[7] ?? 0
+            total.rows += row[8]
+            totals[year, default: [:]][unit] = total
         }
         return totals
     }
@@ -489,8 +528,6 @@ struct UnitDirectory {
         let present = Set(ordered.map(\.group)).subtracting(["province", ""])
         return ["department", "district"] + present.subtracting(["department", "district"]).sorted()
     }
-
-    var allGroups: [String] { Array(Set(ordered.map(\.group))).sorted() }
 
     /// Items in unit display order; units the directory does not know come last, by code.
     func sorted<T>(_ items: [T], by unit: KeyPath<T, String>) -> [T] {

@@ -53,10 +53,10 @@ public enum SyncBenchmark {
         try source.put("assessment_scores", records: records)
 
         let (ports, portSink) = AsyncStream<Int>.makeStream()
-        let application = HubServer.application(service: service, host: "127.0.0.1", port: 0, logger: quiet) { port in
+        let application = HubServer.application(service: service, host: "127.0.0.1", port: 0, logger: quiet, onListening: { port in
             portSink.yield(port)
             portSink.finish()
-        }
+        })
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await application.runService() }
             var iterator = ports.makeAsyncIterator()

@@ -15,14 +15,15 @@ import WireProtocol
 /// - `GET /records/{table}?field=value&limit=N`, `GET /records/{table}?id=ID`
 /// - `PUT /records/{table}` with a JSON object (or array, stored all or none)
 /// - `DELETE /records/{table}?id=ID`
-/// - `POST /sync`: sync now (202), even outside the sync window
+/// - `POST /sync`: sync now (202), even outside the sync window; `POST /sync?wait=1` answers with
+///   the round's report once it is done (502 with the reason if it failed)
 ///
 /// Writes never wait for the network: they go to the replica and schedule a (debounced) sync.
 public enum LocalAPI {
     public static func application(replica: Replica, configuration: ReformsyncConfiguration, trigger: SyncTrigger,
-                                   metrics: DaemonMetrics?, logger: Logger,
+                                   rounds: RoundNotifier = RoundNotifier(), metrics: DaemonMetrics?, logger: Logger,
                                    onListening: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
-        Application(router: router(replica: replica, configuration: configuration, trigger: trigger, metrics: metrics),
+        Application(router: router(replica: replica, configuration: configuration, trigger: trigger, rounds: rounds, metrics: metrics),
                     configuration: .init(address: .hostname(configuration.api.host, port: configuration.api.port), serverName: "reformsync-daemon"),
                     onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.api.port) },
                     logger: logger)
@@ -35,7 +36,7 @@ public enum LocalAPI {
     }
 
     static func router(replica: Replica, configuration: ReformsyncConfiguration, trigger: SyncTrigger,
-                       metrics: DaemonMetrics?) -> Router<BasicRequestContext> {
+                       rounds: RoundNotifier = RoundNotifier(), metrics: DaemonMetrics?) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("health") { _, _ in json(["status": JSONValue.string("ok"), "unit": .string(replica.unit)]) }
 
@@ -53,11 +54,19 @@ public enum LocalAPI {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
 
-        router.post("sync") { _, _ -> Response in
-            trigger.fire(.now)
-            var response = json(["status": .string("scheduled")])
-            response.status = .accepted
-            return response
+        router.post("sync") { request, _ -> Response in
+            guard request.uri.queryParameters["wait"].map({ $0 == "1" || $0 == "true" }) == true else {
+                trigger.fire(.now)
+                var response = json(["status": .string("scheduled")])
+                response.status = .accepted
+                return response
+            }
+            // Register first, then trigger, so the round that answers is one that starts after the request.
+            switch await rounds.nextRound(registered: { trigger.fire(.now) }) {
+            case .success(let report)?: return try encoded(report)
+            case .failure(let error)?: return failure(.badGateway, "sync_failed", error.message)
+            case nil: return failure(.serviceUnavailable, "stopping", "the daemon is stopping")
+            }
         }
 
         router.get("records/:table") { request, context -> Response in
@@ -82,11 +91,18 @@ public enum LocalAPI {
         }
 
         router.put("records/:table") { request, context -> Response in
-            let body = try await request.body.collect(upTo: 16 << 20)
+            let collected = try await request.body.collect(upTo: 16 << 20)
+            let gzipped = request.headers[.contentEncoding]?.lowercased() == "gzip"
             return try handle {
+                let body: [UInt8]
+                do {
+                    body = gzipped ? try Gzip.decompress(Array(collected.readableBytesView), limit: 64 << 20) : Array(collected.readableBytesView)
+                } catch {
+                    throw APIError(status: .badRequest, code: "bad_request", message: "\(error)")
+                }
                 let table = try schema(replica, context.parameters.get("table"))
                 let objects: [[String: JSONValue]]
-                switch try JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)) {
+                switch try JSONDecoder().decode(JSONValue.self, from: Data(body)) {
                 case .object(let object): objects = [object]
                 case .array(let items):
                     objects = try items.map {

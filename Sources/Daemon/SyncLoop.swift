@@ -18,10 +18,13 @@ public final class SyncLoop: Service, Sendable {
     let trigger: SyncTrigger
     let metrics: DaemonMetrics?
     let logger: Logger
+    let rounds: RoundNotifier
     let onRound: @Sendable (Result<SyncReport, SyncError>) -> Void
 
     public init(session: SyncSession, settings: SyncSettings, trigger: SyncTrigger, metrics: DaemonMetrics?, logger: Logger,
+                rounds: RoundNotifier = RoundNotifier(),
                 onRound: @escaping @Sendable (Result<SyncReport, SyncError>) -> Void = { _ in }) {
+        self.rounds = rounds
         self.session = session
         self.settings = settings
         self.trigger = trigger
@@ -31,6 +34,7 @@ public final class SyncLoop: Service, Sendable {
     }
 
     public func run() async throws {
+        defer { rounds.finish() }
         try await cancelWhenGracefulShutdown {
             try await self.loop()
         }
@@ -52,12 +56,14 @@ public final class SyncLoop: Service, Sendable {
                 delay = .seconds(wait)
                 continue
             }
+            rounds.roundStarted()
             do {
                 let report = try await session.runOnce()
                 failures = 0
                 delay = .seconds(settings.intervalSeconds)
                 record(report)
                 onRound(.success(report))
+                rounds.roundFinished(.success(report))
                 logger.info("synced", metadata: [
                     "pushed": "\(report.pushedChanges)", "pulled": "\(report.pulledChanges)", "refused": "\(report.refusedChanges)",
                     "bytes": "\(report.bytesSent + report.bytesReceived)", "hub_version": "\(report.hubVersion)",
@@ -67,6 +73,7 @@ public final class SyncLoop: Service, Sendable {
                 failures += 1
                 metrics?.syncErrors.increment()
                 onRound(.failure(error))
+                rounds.roundFinished(.failure(error))
                 let seconds = Self.backoff(failures: failures, interval: settings.intervalSeconds, maximum: settings.maxBackoffSeconds)
                 delay = .seconds(seconds)
                 logger.warning("sync failed; retrying in \(Int(seconds)) s: \(error.message)")

@@ -4,15 +4,20 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ReformData
 import Replica
 import WireProtocol
 
 /// The hub's HTTP face (Hummingbird 2): routes of protocol v1, authentication, body limits, gzip.
 public enum HubServer {
     /// Builds the application; `onListening` receives the bound port (useful with port 0).
+    /// - Parameter routes: adds more routes (the dashboard) to the router.
     public static func application(service: HubService, host: String, port: Int, logger: Logger,
-                                   onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router(service: service, logger: logger),
+                                   onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+                                   routes: (Router<BasicRequestContext>) -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = router(service: service, logger: logger)
+        routes(router)
+        return Application(router: router,
                     configuration: .init(address: .hostname(host, port: port), serverName: "reformsync-hub"),
                     onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
                     logger: logger)
@@ -24,7 +29,8 @@ public enum HubServer {
 
         router.get("v1/health") { _, _ -> Response in
             let version = try await service.replica.writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0 }
-            return json(["status": "ok", "hub_version": "\(version)", "unit": service.replica.unit])
+            let body = try WireJSON.encode(["status": JSONValue.string("ok"), "hub_version": .integer(version), "unit": .string(service.replica.unit)])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
 
         router.post("v1/handshake") { request, _ -> Response in

@@ -60,8 +60,9 @@ public final class HubService: Sendable {
         guard request.unit.nfc == unit else {
             throw HubError.forbidden("this token belongs to unit \(unit), but the node says it is \(request.unit)")
         }
-        let common = max(request.protocolMin, ProtocolVersion.supported.lowerBound)...min(request.protocolMax, ProtocolVersion.supported.upperBound)
-        guard !common.isEmpty else {
+        let lowest = max(request.protocolMin, ProtocolVersion.supported.lowerBound)
+        let highest = min(request.protocolMax, ProtocolVersion.supported.upperBound)
+        guard lowest <= highest else {
             throw HubError(status: 409, code: "protocol_unsupported",
                            message: "the node speaks protocol \(request.protocolMin)–\(request.protocolMax), the hub \(ProtocolVersion.supported.lowerBound)–\(ProtocolVersion.supported.upperBound)")
         }
@@ -72,7 +73,9 @@ public final class HubService: Sendable {
         }
         guard SiteID(request.site) != nil else { throw HubError.badRequest("site \"\(request.site)\" is not a site id (16 hex digits)") }
         let now = Int64(wallClock())
-        let offset = now - request.nodeTimeMs
+        // Clamped: a nonsense node time must not overflow (and stop the hub).
+        let nodeTime = min(max(request.nodeTimeMs, 0), 1 << 50)
+        let offset = now - nodeTime
         let skew = Int64(settings.maxClockSkewMillis)
         let warning = abs(offset) > skew
             ? "the node's clock is \(abs(offset) / 1000) s \(offset > 0 ? "behind" : "ahead of") the hub; changes stamped more than \(skew / 1000) s ahead are refused: fix the clock (NTP)"
@@ -80,7 +83,7 @@ public final class HubService: Sendable {
         try await replica.writer.write { db in
             try self.nodes.recordHandshake(db, site: request.site, unit: unit, software: request.software, clockOffsetMs: offset)
         }
-        return HandshakeResponse(protocol: common.upperBound, schema: replica.schema.version, hubSite: replica.site.rawValue,
+        return HandshakeResponse(protocol: highest, schema: replica.schema.version, hubSite: replica.site.rawValue,
                                  hubUnit: replica.unit, hubTimeMs: now, clockOffsetMs: offset, clockWarning: warning,
                                  hubVersion: try await replica.writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0 },
                                  limits: .init(maxBodyBytes: settings.maxBodyBytes, maxBatchChanges: settings.maxBatchChanges,
@@ -90,10 +93,16 @@ public final class HubService: Sendable {
     /// Checks every change against the schema and who may write it, merges the accepted ones
     /// and records the node's progress, all in one transaction.
     public func push(_ request: PushRequest, unit: String) async throws -> PushResponse {
-        let decoded: (changes: [Change], siteUnits: [SiteID: String])
-        do { decoded = try request.changes.decodedChanges() } catch { throw HubError.badRequest("changes: \(error.message)") }
+        var received: (changes: [Change], siteUnits: [SiteID: String])
+        guard request.changes.schema == replica.schema.version else {
+            throw HubError(status: 409, code: "schema_mismatch", message: "the change set is for schema \(request.changes.schema), the hub's is \(replica.schema.version)")
+        }
+        do { received = try request.changes.decodedChanges() } catch { throw HubError.badRequest("changes: \(error.message)") }
+        // The pushing node may name units only for sites of its own unit: the audit trail cannot be falsified.
+        received.siteUnits = received.siteUnits.filter { $0.value == unit }
+        let decoded = received
         guard decoded.changes.count <= settings.maxBatchChanges * 2 else {
-            throw HubError(status: 413, code: "batch_too_large", message: "\(decoded.changes.count) changes in one push; send at most \(settings.maxBatchChanges)")
+            throw HubError(status: 413, code: "batch_too_large", message: "\(decoded.changes.count) changes in one push; send at most \(settings.maxBatchChanges) (as the handshake's limits say)")
         }
         let now = wallClock()
         let source = request.changes.source?.site
@@ -121,7 +130,10 @@ public final class HubService: Sendable {
                     stateIndex += 1
                 }
                 let slice = Array(changes[group])
-                let verdicts = self.policy.check(slice, from: unit, storedOwner: stored?.owner, storedRow: stored?.state, nowMillis: now)
+                var verdicts = self.policy.check(slice, from: unit, storedOwner: stored?.owner, storedRow: stored?.state, nowMillis: now)
+                for (i, change) in slice.enumerated() where change.site == self.replica.site && verdicts[i] == nil {
+                    verdicts[i] = WritePolicy.Refusal("bad_site", "stamped with the hub's own site id: a node cannot write as the hub")
+                }
                 if verdicts.allSatisfy({ $0 == nil }), self.policy.claimsTombstone(slice, storedOwner: stored?.owner, storedRow: stored?.state) {
                     claimed.append((row.table, row.key))
                 }

@@ -52,7 +52,11 @@ enum CurlTransfer {
                 guard code == CURLE_OK else {
                     return .failed(Self.error(for: code, handle: handle, url: request.url))
                 }
-                let sent = handle.info(long: CURLINFO_REQUEST_SIZE) + Int(handle.info(offT: CURLINFO_SIZE_UPLOAD_T))
+                // REQUEST_SIZE counts the request headers, and also the body when libcurl sent it in
+                // the same buffer (small POSTs); headers alone are always over 100 bytes here.
+                let requestSize = handle.info(long: CURLINFO_REQUEST_SIZE)
+                let uploaded = Int(handle.info(offT: CURLINFO_SIZE_UPLOAD_T))
+                let sent = requestSize > uploaded + 100 ? requestSize : requestSize + uploaded
                 let received = handle.info(long: CURLINFO_HEADER_SIZE) + Int(handle.info(offT: CURLINFO_SIZE_DOWNLOAD_T))
                 return .completed(HubResponse(status: handle.info(long: CURLINFO_RESPONSE_CODE),
                                                headers: sink.headers, body: sink.body,

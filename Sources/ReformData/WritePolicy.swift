@@ -65,11 +65,14 @@ public struct WritePolicy: Sendable {
                 } else if column == table.ownerColumn, change.value != .text(unit) {
                     refusal = Refusal("not_owner", "\(table.name).\(column) must stay \(unit): a unit cannot hand its record to another unit")
                 } else if table.lifecycle == .appendOnly, let stored = storedRow, stored.exists, change.causalLength == stored.causalLength,
-                          let cell = stored.cells[column], cell.value != change.value || cell.stamp != change.stamp {
+                          stored.cells[column].map({ $0.value != Self.stored(change.value, table.column(column)!.type) || $0.stamp != change.stamp }) ?? true {
+                    // A re-sent field is identical (once stored as its column's type); anything else,
+                    // including a field added later, changes a report already written.
                     refusal = Refusal("append_only", "\(table.name) records cannot be changed once written")
                 }
             } else {
                 let unseenTombstone = owner == nil && storedRow == nil && change.causalLength % 2 == 0
+                    && Self.keyNames(unit, table: table, key: change.key)
                 if table.rowWriter == .hub {
                     refusal = Refusal("hub_only", "only the hub (Sở Nội vụ) creates or deletes \(table.name) records")
                 } else if unseenTombstone {
@@ -80,6 +83,8 @@ public struct WritePolicy: Sendable {
                     refusal = notOwner(table, owner, unit)
                 } else if table.lifecycle == .appendOnly && change.causalLength > 1 {
                     refusal = Refusal("append_only", "\(table.name) records cannot be deleted or re-created")
+                } else if change.causalLength % 2 == 1, change.causalLength > (storedRow?.causalLength ?? 0) {
+                    refusal = creationProblem(table, key: change.key, life: change.causalLength, changes: changes)
                 }
                 if refusal != nil { rowRefusal = refusal }
             }
@@ -88,6 +93,37 @@ public struct WritePolicy: Sendable {
         // A refused create or delete takes the rest of the row with it.
         if let rowRefusal { return results.map { $0 ?? rowRefusal } }
         return results
+    }
+
+    /// A creation must bring the required fields and, for tables with key fields, a key that
+    /// those fields give (so two units cannot create the same record under different keys).
+    func creationProblem(_ table: TableSchema, key: String, life: UInt64, changes: [Change]) -> Refusal? {
+        var values: [String: Value] = [:]
+        for change in changes where change.causalLength == life {
+            if let column = change.column { values[column] = change.value }
+        }
+        let validator = RecordValidator(table: table)
+        if let missing = validator.missingRequiredField(in: values) {
+            return Refusal("missing_field", "\(table.name) record '\(key)' is created without its required field '\(missing)'")
+        }
+        if !table.keyColumns.isEmpty, let derived = try? validator.derivedKey(values), derived != key {
+            return Refusal("bad_key", "\(table.name) record key '\(key)' does not match its key fields, which give '\(derived)'")
+        }
+        return nil
+    }
+
+    /// For tables whose key starts with the owner (e.g. `UNIT/YEAR/CRITERION`), whether `key`
+    /// names `unit`; keys of other tables are first come, first served.
+    static func keyNames(_ unit: String, table: TableSchema, key: String) -> Bool {
+        guard let owner = table.ownerColumn, let position = table.keyColumns.firstIndex(of: owner) else { return true }
+        let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+        return position < parts.count && parts[position] == Substring(unit)
+    }
+
+    /// A value as the replica stores it in a column of `type` (whole numbers in real columns are reals).
+    static func stored(_ value: Value, _ type: ColumnType) -> Value {
+        if type == .real, case .integer(let i) = value { return .real(Double(i)) }
+        return value
     }
 
     /// Whether accepted changes of a row are a tombstone the hub never saw, which it then records

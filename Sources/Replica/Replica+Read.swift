@@ -7,6 +7,11 @@ public struct Record: Sendable, Equatable {
     public var key: String
     public var values: [String: Value]
 
+    public init(key: String, values: [String: Value]) {
+        self.key = key
+        self.values = values
+    }
+
     /// The record as a JSON object, `id` first among its fields when encoded with sorted keys.
     public func json(_ table: TableSchema) -> [String: JSONValue] {
         var object: [String: JSONValue] = ["id": .string(key)]

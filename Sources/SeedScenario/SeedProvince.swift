@@ -128,7 +128,7 @@ extension SeedScenario {
     public static let directive = "KL-2022-06-18"
 
     /// Task ids of the directive, in the seed's order.
-    public enum Task {
+    public enum TaskID {
         /// Raise the administrative-procedure-reform component by at least 20 places in 2022.
         public static let procedures = "KL-2022-06-18-01"
         /// Publish every administrative procedure on the public-service portal now; VP UBND reports.
@@ -158,15 +158,15 @@ extension SeedScenario {
     /// Deadlines are ILLUSTRATIVE except "ngay" (now) for publishing the procedures, read as the end of June 2022.
     static func taskRecords() -> [ValidatedRecord] {
         let tasks: [(id: String, title: String, unit: String, deadline: String, target: String, value: Double)] = [
-            (Task.procedures, "Nâng Chỉ số thành phần cải cách thủ tục hành chính năm 2022 tăng ít nhất 20 bậc trong bảng xếp hạng",
+            (TaskID.procedures, "Nâng Chỉ số thành phần cải cách thủ tục hành chính năm 2022 tăng ít nhất 20 bậc trong bảng xếp hạng",
              "VPUBND", "2022-12-31", "Tăng ít nhất 20 bậc so với năm 2021", 20),
-            (Task.publishProcedures, "Thực hiện ngay việc công khai thủ tục hành chính trên Cổng dịch vụ công; báo cáo UBND tỉnh",
+            (TaskID.publishProcedures, "Thực hiện ngay việc công khai thủ tục hành chính trên Cổng dịch vụ công; báo cáo UBND tỉnh",
              "VPUBND", "2022-06-30", "100% thủ tục hành chính được công khai trên Cổng dịch vụ công", 100),
-            (Task.publicFinance, "Cải cách tài chính công: phấn đấu tăng 10 bậc trở lên từ năm 2022; chủ trì, theo dõi việc triển khai thực hiện",
+            (TaskID.publicFinance, "Cải cách tài chính công: phấn đấu tăng 10 bậc trở lên từ năm 2022; chủ trì, theo dõi việc triển khai thực hiện",
              "STC", "2022-12-31", "Tăng ít nhất 10 bậc", 10),
-            (Task.modernisation, "Hiện đại hóa nền hành chính: tăng tối thiểu 10 bậc; nâng cao hiệu quả dịch vụ công trực tuyến, đẩy mạnh gửi văn bản điện tử nội bộ",
+            (TaskID.modernisation, "Hiện đại hóa nền hành chính: tăng tối thiểu 10 bậc; nâng cao hiệu quả dịch vụ công trực tuyến, đẩy mạnh gửi văn bản điện tử nội bộ",
              "STTTT", "2022-12-31", "Tăng ít nhất 10 bậc", 10),
-            (Task.decision06, "Rà soát việc triển khai 25 dịch vụ công thiết yếu theo Đề án 06, tháo gỡ vướng mắc; hướng dẫn người dân tiếp cận dịch vụ công",
+            (TaskID.decision06, "Rà soát việc triển khai 25 dịch vụ công thiết yếu theo Đề án 06, tháo gỡ vướng mắc; hướng dẫn người dân tiếp cận dịch vụ công",
              "STTTT", "2022-07-10", "25/25 dịch vụ được rà soát, có giải pháp tháo gỡ", 25),
         ]
         return tasks.map { task in
@@ -181,19 +181,19 @@ extension SeedScenario {
     /// The districts cooperate on the Decision-06 review.
     static func taskAssigneeRecords() -> [ValidatedRecord] {
         districtUnits.map { unit in
-            Fixture.record("task_assignees", ["task": .text(Task.decision06), "unit": .text(unit.code), "role": "cooperate"])
+            Fixture.record("task_assignees", ["task": .text(TaskID.decision06), "unit": .text(unit.code), "role": "cooperate"])
         }
     }
 
     static func taskReportRecords(unit: String) -> [ValidatedRecord] {
         let reports: [(task: String, unit: String, on: String, percent: Double, done: Bool, note: String)] = [
-            (Task.publishProcedures, "VPUBND", "2022-06-28", 100, true,
+            (TaskID.publishProcedures, "VPUBND", "2022-06-28", 100, true,
              "Đã công khai toàn bộ thủ tục hành chính thuộc thẩm quyền giải quyết của tỉnh trên Cổng dịch vụ công"),
-            (Task.publicFinance, "STC", "2022-07-12", 30, false,
+            (TaskID.publicFinance, "STC", "2022-07-12", 30, false,
              "Đã ban hành kế hoạch; đang hướng dẫn các đơn vị sự nghiệp xây dựng phương án tự chủ tài chính"),
-            (Task.decision06, "STTTT", "2022-07-05", 60, false,
+            (TaskID.decision06, "STTTT", "2022-07-05", 60, false,
              "Đã rà soát 15/25 dịch vụ; vướng mắc về kết nối cơ sở dữ liệu quốc gia về dân cư"),
-            (Task.decision06, "SONDUONG", "2022-07-01", 80, false,
+            (TaskID.decision06, "SONDUONG", "2022-07-01", 80, false,
              "Đã rà soát các dịch vụ tại Bộ phận Một cửa huyện; kiến nghị hỗ trợ thiết bị đọc thẻ căn cước"),
         ]
         return reports.filter { $0.unit == unit }.map { report in

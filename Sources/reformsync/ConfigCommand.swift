@@ -18,8 +18,9 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try ReformsyncConfiguration.load(path: config)
-            if configuration.role == "node", configuration.hub.url != nil {
-                _ = try configuration.hubToken()
+            if configuration.role == "node" {
+                // The same checks the daemon makes before it starts.
+                _ = try NodeClientFactory.client(configuration)
             }
             print("\(config): ok — role \(configuration.role), unit \(configuration.unit ?? "(not set)"), data in \(configuration.dataDirectory)"
                   + (configuration.role == "node" ? ", hub \(configuration.hub.url ?? "(not set)")" : ", listening on \(configuration.server.host):\(configuration.server.port)"))

@@ -42,7 +42,8 @@ struct DaemonCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         let session = SyncSession(replica: replica, client: client, batchChanges: configuration.sync.batchChanges,
                                   batchBytes: configuration.sync.batchBytes, logger: logger)
-        let loop = SyncLoop(session: session, settings: configuration.sync, trigger: trigger, metrics: metrics, logger: logger) { result in
+        let rounds = RoundNotifier()
+        let loop = SyncLoop(session: session, settings: configuration.sync, trigger: trigger, metrics: metrics, logger: logger, rounds: rounds) { result in
             switch result {
             case .success(let report): notifier.status("in sync, hub version \(report.hubVersion), \(report.pendingChanges) pending")
             case .failure(let error): notifier.status("sync failed: \(error.message)")
@@ -59,7 +60,7 @@ struct DaemonCommand: AsyncParsableCommand {
         var services: [any Service] = []
         if configuration.api.enabled {
             let host = configuration.api.host
-            services.append(LocalAPI.application(replica: replica, configuration: configuration, trigger: trigger, metrics: metrics, logger: logger) { port in
+            services.append(LocalAPI.application(replica: replica, configuration: configuration, trigger: trigger, rounds: rounds, metrics: metrics, logger: logger) { port in
                 announce("http://\(host):\(port)")
             })
         } else {

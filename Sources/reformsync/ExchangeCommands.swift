@@ -75,10 +75,18 @@ struct ImportChangesCommand: ParsableCommand {
             throw ReportableError.input("\(file) is not a change-set file: \(error)")
         }
         let decoded = try set.decodedChanges()
+        // A file is not checked by a hub: refuse clocks far in the future, which would drag this
+        // replica's clock (and every later write) ahead.
+        let horizon = Replica.systemMillis() + 86_400_000
+        if let future = decoded.changes.first(where: { $0.hlc.millis > horizon }) {
+            throw ReportableError.input("\(file): \(future.table) '\(future.key)' is stamped \((future.hlc.millis - Replica.systemMillis()) / 86_400_000) day(s) in the future; the sender's clock is wrong — nothing was imported")
+        }
         // Changes that arrive by file may be unknown to the hub: the node passes them on at its next push.
         let report = try replica.writer.write { db in
             let report = try replica.apply(decoded.changes, siteUnits: decoded.siteUnits, db)
-            try replica.markRelayed(Set(decoded.changes.map(\.site)), db)
+            // Only this unit's own sites (e.g. its standby server): the hub refuses other units'
+            // changes from this node, and already has its own.
+            try replica.markRelayed(Set(decoded.changes.map(\.site)).filter { decoded.siteUnits[$0] == replica.unit }, db)
             return report
         }
         let origin = set.source.map { " from \($0.unit) (site \($0.site), versions \($0.since ?? 0)…\($0.version))" } ?? ""

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Daemon
+import Dashboard
 import Hub
 import Logging
 import ReformsyncConfig
@@ -24,7 +25,9 @@ struct HubCommand: AsyncParsableCommand {
                 Listens on server.host:server.port (port 0: any free port) and prints "listening on http://HOST:PORT". \
                 The hub checks every pushed change against the schema and who may write it, refuses changes \
                 stamped more than server.max_clock_skew seconds ahead, and answers each node only with what its \
-                unit may read. SIGTERM or SIGINT stop it gracefully. Put a TLS-terminating proxy in front of it \
+                unit may read. It also serves the dashboard (GET /dashboard?year=Y) and the report as JSON \
+                (GET /v1/report?year=Y) for the hub's operators: expose those only to the hub's own network. \
+                SIGTERM or SIGINT stop it gracefully. Put a TLS-terminating proxy in front of it \
                 when it faces anything but a trusted network.
                 """
         )
@@ -43,11 +46,11 @@ struct HubCommand: AsyncParsableCommand {
                                        maxClockSkewMillis: UInt64(configuration.server.maxClockSkewSeconds * 1000))
             let service = try HubService(replica: replica, settings: settings, logger: logger)
             let host = configuration.server.host
-            let application = HubServer.application(service: service, host: host, port: configuration.server.port, logger: logger) { port in
+            let application = HubServer.application(service: service, host: host, port: configuration.server.port, logger: logger, onListening: { port in
                 // Written straight to the file descriptor: scripts and tests read it from a pipe.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
                 notifier.ready(status: "serving \(replica.unit) on \(host):\(port)")
-            }
+            }, routes: { DashboardRoutes.add(to: $0, service: service) })
             let services: [any Service] = [application, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger)]
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()

@@ -1,0 +1,83 @@
+import Aggregation
+import ArgumentParser
+import Dispatch
+import Foundation
+import SeedScenario
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "The Tuyên Quang seed scenario, for real: a hub and the seven district daemons on 127.0.0.1.",
+        discussion: """
+            Starts the hub and seven district daemons as processes, enters each district's 2021 data at its own \
+            node (through its local API) and the departments' and the hub's at the hub, syncs everything over \
+            HTTP, appraises and publishes, then prints the hub's report and the dashboard's address. It keeps \
+            running until Ctrl-C (then stops every process cleanly); with --once it exits after the report. \
+            The 2021 figures are the seed report's; other values are illustrative (see SeedScenario).
+            """
+    )
+    @Flag(help: "Exit after printing the report.") var once = false
+    @Flag(help: "Print the report as JSON (implies nothing else on standard output).") var json = false
+    @Option(help: "The hub's port (0: any free port).") var port = 0
+    @Option(help: "Keep the replicas and logs in this folder (default: a temporary folder, removed at the end).") var dir: String?
+
+    func run() async throws {
+        let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("reformsync-demo-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let runner = DemoRunner(binary: binary, directory: directory, hubPort: port) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        defer {
+            runner.stopAll()
+            if dir == nil { try? FileManager.default.removeItem(atPath: directory) }
+        }
+        do {
+            try await runner.run()
+        } catch {
+            runner.stopAll()
+            throw error
+        }
+        let report = try ProvinceReport.compute(reader: runner.hubReplica.writer, year: SeedScenario.year, asOf: SeedScenario.asOf)
+        if json {
+            FileHandle.standardOutput.write(try ReportFormat.json(report, pretty: true))
+            print()
+        } else {
+            print(ReportFormat.table(report))
+            print("\nWhat each district sees offline in its own replica (published results):")
+            for entry in try runner.publishedRanks() {
+                print("  \(entry.unit.padding(toLength: 14, withPad: " ", startingAt: 0)) rank \(entry.rank.map(String.init) ?? "—")/\(entry.of.map(String.init) ?? "—")  \(entry.index.map { String(format: "%.2f %%", $0) } ?? "")")
+            }
+            print("\nDashboard: \(runner.hubURL)/dashboard   ·   report JSON: \(runner.hubURL)/v1/report?year=\(SeedScenario.year)")
+            print("Replicas and logs: \(directory)")
+        }
+        if once { return }
+        FileHandle.standardError.write(Data("running; press Ctrl-C to stop the hub and the seven daemons\n".utf8))
+        await Self.waitForSignal()
+        FileHandle.standardError.write(Data("stopping…\n".utf8))
+    }
+
+    static func waitForSignal() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queue = DispatchQueue(label: "reformsync.demo.signals")
+            let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
+            let resumed = ManagedAtomicFlag()
+            for source in sources {
+                source.setEventHandler {
+                    if resumed.set() { continuation.resume() }
+                }
+                source.resume()
+            }
+            _ = Unmanaged.passRetained(sources as NSArray)
+        }
+    }
+}
+
+/// Resumes a continuation once, whichever signal comes first.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    func set() -> Bool { lock.withLock { defer { done = true }; return !done } }
+}
