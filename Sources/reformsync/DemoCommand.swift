@@ -39,18 +39,21 @@ struct DemoCommand: AsyncParsableCommand {
             throw error
         }
         let report = try ProvinceReport.compute(reader: runner.hubReplica.writer, year: SeedScenario.year, asOf: SeedScenario.asOf)
+        var output = ""
         if json {
-            FileHandle.standardOutput.write(try ReportFormat.json(report, pretty: true))
-            print()
+            output = String(decoding: try ReportFormat.json(report, pretty: true), as: UTF8.self) + "\n"
         } else {
-            print(ReportFormat.table(report))
-            print("\nWhat each district sees offline in its own replica (published results):")
+            output += ReportFormat.table(report) + "\n"
+            output += "\nWhat each district sees offline in its own replica (published results):\n"
             for entry in try runner.publishedRanks() {
-                print("  \(entry.unit.padding(toLength: 14, withPad: " ", startingAt: 0)) rank \(entry.rank.map(String.init) ?? "—")/\(entry.of.map(String.init) ?? "—")  \(entry.index.map { String(format: "%.2f %%", $0) } ?? "")")
+                output += "  \(entry.unit.padding(toLength: 14, withPad: " ", startingAt: 0)) rank \(entry.rank.map(String.init) ?? "—")/\(entry.of.map(String.init) ?? "—")  \(entry.index.map { String(format: "%.2f %%", $0) } ?? "")\n"
             }
-            print("\nDashboard: \(runner.hubURL)/dashboard   ·   report JSON: \(runner.hubURL)/v1/report?year=\(SeedScenario.year)")
-            print("Replicas and logs: \(directory)")
+            let query = "year=\(SeedScenario.year)&as_of=\(SeedScenario.asOf)"
+            output += "\nDashboard: \(runner.hubURL)/dashboard?\(query)   ·   report JSON: \(runner.hubURL)/v1/report?\(query)\n"
+            output += "Replicas and logs: \(directory)\n"
         }
+        // Straight to the descriptor, so it comes before the messages on standard error.
+        FileHandle.standardOutput.write(Data(output.utf8))
         if once { return }
         FileHandle.standardError.write(Data("running; press Ctrl-C to stop the hub and the seven daemons\n".utf8))
         await Self.waitForSignal()
