@@ -12,12 +12,16 @@ public enum DaemonBenchmark {
         public var idleSeconds: Double
         public var idleRSSMegabytes: Double
         public var idleCPUPercent: Double
+        /// Anonymous (private) memory: what the daemon itself allocated, without the shared
+        /// libraries' and the binary's code pages that RSS also counts.
+        public var idlePrivateMegabytes: Double
         public var syncChanges: Int
         public var syncSeconds: Double
         public var syncPeakRSSMegabytes: Double
 
         enum CodingKeys: String, CodingKey {
             case idleSeconds = "idle_seconds", idleRSSMegabytes = "idle_rss_mb", idleCPUPercent = "idle_cpu_percent"
+            case idlePrivateMegabytes = "idle_private_mb"
             case syncChanges = "sync_changes", syncSeconds = "sync_seconds", syncPeakRSSMegabytes = "sync_peak_rss_mb"
         }
     }
@@ -69,6 +73,7 @@ public enum DaemonBenchmark {
         let cpuIdle = try cpuSeconds(daemon.processIdentifier) - cpuStart
         let elapsed = Date().timeIntervalSince(start)
         let idleRSS = try memory(daemon.processIdentifier, field: "VmRSS")
+        let idlePrivate = try memory(daemon.processIdentifier, field: "RssAnon")
 
         progress("writing \(changes) column changes at the node and syncing them …")
         let rows = (changes + 4) / 5
@@ -93,6 +98,7 @@ public enum DaemonBenchmark {
         let syncSeconds = Date().timeIntervalSince(syncStart)
         let peak = try memory(daemon.processIdentifier, field: "VmHWM")
         return Figures(idleSeconds: elapsed, idleRSSMegabytes: idleRSS / 1024, idleCPUPercent: 100 * cpuIdle / elapsed,
+                       idlePrivateMegabytes: idlePrivate / 1024,
                        syncChanges: rows * 5, syncSeconds: syncSeconds, syncPeakRSSMegabytes: peak / 1024)
     }
 

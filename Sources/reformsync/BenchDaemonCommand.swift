@@ -24,7 +24,8 @@ struct BenchDaemonCommand: ParsableCommand {
         let figures = try DaemonBenchmark.run(binary: binary, directory: directory, idleSeconds: idleSeconds, changes: changes) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
-        print("idle (\(Int(figures.idleSeconds)) s):   RSS \(String(format: "%.1f", figures.idleRSSMegabytes)) MB (target ≤ 20), CPU \(String(format: "%.3f", figures.idleCPUPercent)) % (target: not measurable)")
+        print("idle (\(Int(figures.idleSeconds)) s):   RSS \(String(format: "%.1f", figures.idleRSSMegabytes)) MB (target ≤ 20), of which private \(String(format: "%.1f", figures.idlePrivateMegabytes)) MB (the rest: shared libraries' and the binary's code pages)")
+        print("idle CPU:         \(String(format: "%.3f", figures.idleCPUPercent)) % (target: not measurable)")
         print("syncing \(figures.syncChanges) changes: \(String(format: "%.1f", figures.syncSeconds)) s, peak RSS \(String(format: "%.1f", figures.syncPeakRSSMegabytes)) MB")
         try JSONOutput.print(figures, pretty: false)
     }

@@ -124,6 +124,19 @@ struct DocumentTests {
         }
     }
 
+    @Test("every vector file the README links to exists")
+    func vectorLinks() throws {
+        let readme = try String(contentsOf: ProtocolFiles.readme, encoding: .utf8)
+        let pattern = try NSRegularExpression(pattern: #"\(vectors/([a-z-]+(?:/[A-Za-z0-9._-]+)?\.json)\)"#)
+        let links = pattern.matches(in: readme, range: NSRange(readme.startIndex..., in: readme))
+            .map { String(readme[Range($0.range(at: 1), in: readme)!]) }
+        #expect(links.count >= 10, "the README links to \(links.count) vector files")
+        for link in Set(links).sorted() {
+            let url = ProtocolFiles.root.appendingPathComponent("vectors").appendingPathComponent(link)
+            #expect(FileManager.default.fileExists(atPath: url.path), "README.md links to vectors/\(link), which does not exist")
+        }
+    }
+
     @Test("the numbers the README states are the code's")
     func constants() throws {
         let readme = try String(contentsOf: ProtocolFiles.readme, encoding: .utf8)
