@@ -146,7 +146,8 @@ public enum DaemonBenchmark {
         throw Failure(description: "no \"\(prefix)\" line in \(file) after 30 s")
     }
 
-    static func freePort() throws -> Int {
+    /// A TCP port on 127.0.0.1 that nothing listens on right now.
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

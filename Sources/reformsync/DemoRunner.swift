@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Aggregation
+import Benchmarks
 import Foundation
 import Hub
 import HubClient
@@ -64,7 +65,7 @@ final class DemoRunner {
                   url: \(hubURL)
                   token: \(token)
                 api:
-                  port: \(try Self.freePort())
+                  port: \(try DaemonBenchmark.freePort())
                 sync:
                   interval: 3600
                   debounce: 0.2
@@ -157,19 +158,5 @@ final class DemoRunner {
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw ReportableError.failure("no \"\(prefix)\" in \(file) after 60 s")
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard ok else { throw ReportableError.failure("no free port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
