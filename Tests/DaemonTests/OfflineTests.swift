@@ -29,7 +29,7 @@ struct OfflineTests {
             // Spread over the round the first write starts, which keeps failing meanwhile.
             sleepSeconds(0.3)
         }
-        #expect(slowest < 2, "a PUT took \(slowest) s: writes must not wait for the hub")
+        #expect(slowest < 5, "a PUT took \(slowest) s: writes must not wait for the hub (its connect timeout is 10 s, with retries)")
         let got = try daemon.request("GET", "/records/initiatives?id=SD-OFF-3")
         #expect(got.status == 200 && got.object?["title"] as? String == "Ghi khi mất mạng 3", "\(got)")
         let listed = try daemon.request("GET", "/records/initiatives?year=2024")
