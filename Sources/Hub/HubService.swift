@@ -166,7 +166,8 @@ public final class HubService: Sendable {
         let page = try await replica.writer.read { db -> (ChangePage, Int64) in
             let assigned = try String.fetchAll(db, sql: "SELECT task FROM task_assignees WHERE unit = ? AND _cl % 2 = 1", arguments: [unit])
             let read = ReadPolicy(unit: unit, assignedTasks: Set(assigned))
-            var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) }, db)
+            var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) },
+                                                excludingSite: site.flatMap(SiteID.init), db)
             // A task the unit was just assigned to: send the whole task, which the unit never saw.
             let newlyAssigned = Set(page.changes.filter { $0.table == "task_assignees" && ($0.column == "task" || $0.column == nil) }
                 .compactMap { change -> String? in

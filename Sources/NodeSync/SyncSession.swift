@@ -39,8 +39,9 @@ public final class SyncSession: Sendable {
         do {
             try await handshake(&report)
             try await push(&report)
-            try await pull(&report)
+            // Counted before pulling: what the hub sends is never this node's to push.
             report.pendingChanges = try pendingChanges()
+            try await pull(&report)
             let hubVersion = report.hubVersion
             try await replica.writer.write { db in
                 try self.replica.setMeta([
@@ -154,7 +155,14 @@ public final class SyncSession: Sendable {
             let decoded = try answer.changes.decodedChanges()
             // The page and the cursor that records it commit together.
             let applied = try await replica.writer.write { db -> ApplyReport in
+                let before = try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0
+                let push = try self.replica.cursor("push", db)
                 let applied = try self.replica.apply(decoded.changes, siteUnits: decoded.siteUnits, db)
+                // Nothing was waiting to be pushed, and the page only brings other sites' changes:
+                // the push cursor moves past it, so the next push does not scan it for nothing.
+                if push.baseline == before && push.position == before && applied.version > before {
+                    try self.replica.setCursor("push", ChangeCursor(applied.version), db)
+                }
                 try self.replica.setCursor("pull", ChangeCursor(baseline: answer.next.baseline, position: answer.next.position), db)
                 try self.replica.setMeta(["hub_version": String(answer.hubVersion), "hub_pulled_position": String(answer.next.position)], db)
                 return applied

@@ -1,4 +1,5 @@
 import CRDT
+import Foundation
 import GRDB
 import ReformData
 
@@ -56,7 +57,10 @@ extension Replica {
         try writer.read { db in try changes(after: cursor, limit: limit, filter: filter, db) }
     }
 
-    public func changes(after cursor: ChangeCursor, limit: Int, filter: RowFilter?, _ db: Database) throws -> ChangePage {
+    /// - Parameter excludingSite: leave out changes stamped by this site (a node pulling from the
+    ///   hub already has its own); rows written only by it are skipped without being decoded.
+    public func changes(after cursor: ChangeCursor, limit: Int, filter: RowFilter?, excludingSite: SiteID? = nil,
+                        _ db: Database) throws -> ChangePage {
         let sites = try SiteTable.load(db)
         let rowLimit = max(1, limit)
         // The first `rowLimit` rows after the position across all tables are among the first
@@ -75,18 +79,20 @@ extension Replica {
         var changes: [Change] = []
         var siteUnits: [SiteID: String] = [:]
         var position = cursor.position
+        let excludedIndex = excludingSite.flatMap { sites.byID[$0] }
         for candidate in candidates.prefix(rowLimit) {
             if changes.count >= limit { break }
             let table = candidate.store.schema
             let key: String = candidate.row[0]
-            let stored = try candidate.store.decode(candidate.row, key: key, sites: sites, offset: 1)
             position = candidate.version
+            if let excludedIndex, ClockBlob.onlySite(excludedIndex, in: candidate.row[table.columns.count + 4] as Data) { continue }
+            let stored = try candidate.store.decode(candidate.row, key: key, sites: sites, offset: 1)
             if let filter, !filter(table, key, stored.owner) { continue }
             // When the owner changed since the baseline, the row may be new to this reader (a task
             // handed to another unit): send all of it, not only the fields that changed.
             let ownerSlot = candidate.store.ownerIndex.map { $0 + 1 }
             let wholeRow = ownerSlot.flatMap { stored.versions[$0] }.map { $0 > cursor.baseline } ?? false
-            for change in stored.state.changes(table: table.name, key: key) {
+            for change in stored.state.changes(table: table.name, key: key) where change.site != excludingSite {
                 let slot = change.column.flatMap { table.columnIndex($0).map { $0 + 1 } } ?? 0
                 guard let version = stored.versions[slot], version > cursor.baseline || wholeRow else { continue }
                 changes.append(change)

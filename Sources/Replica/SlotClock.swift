@@ -49,4 +49,20 @@ enum ClockBlob {
         }
         return slots
     }
+
+    /// Whether every set slot of a stored row was written by the site with local index `site`
+    /// (reads only the site numbers, so a reader can skip a row without decoding it).
+    static func onlySite(_ site: Int64, in data: Data) -> Bool {
+        var offset = data.startIndex
+        var any = false
+        while offset < data.endIndex {
+            guard let stored = Varint.read(data, at: &offset) else { return false }
+            if stored > 0 {
+                if Int64(stored - 1) != site { return false }
+                any = true
+                guard Varint.read(data, at: &offset) != nil, Varint.read(data, at: &offset) != nil else { return false }
+            }
+        }
+        return any
+    }
 }
