@@ -117,17 +117,19 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Hub and nodes as real processes on 127.0.0.1, talking through libcurl.
-        .testTarget(name: "IntegrationTests", dependencies: ["WireProtocol", "Replica", "ReformData", "CRDT", "HubClient", "NodeSync",
+        // Shared by the test targets that run the real binary.
+        .target(name: "ReformsyncTestSupport", path: "Tests/ReformsyncTestSupport"),
+        .testTarget(name: "IntegrationTests", dependencies: ["WireProtocol", "Replica", "ReformData", "CRDT", "HubClient", "NodeSync", "ReformsyncTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "SeedScenario", "Replica", "ReformData", "CRDT",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The daemon as a process: status in every state, SIGTERM, poor links through a proxy, systemd.
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Replica", "ReformData", "CRDT", "WireProtocol", "HubClient", "ReformsyncConfig",
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Replica", "ReformData", "CRDT", "WireProtocol", "HubClient", "ReformsyncConfig", "ReformsyncTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "CLITests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol"]),
+        .testTarget(name: "CLITests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol", "ReformsyncTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import ReformsyncTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -10,29 +11,7 @@ import Darwin
 // End-to-end tests of the `reformsync` executable: the real binary runs as a child process in
 // temporary folders, and the tests check exit codes, messages and the stored data.
 
-/// The built `reformsync` executable: $REFORMSYNC_BIN, or the `reformsync` file next to the test bundle
-/// (SwiftPM puts both in the same build folder, e.g. .build/x86_64-unknown-linux-gnu/debug/).
-let reformsyncBinary: String? = {
-    let environment = ProcessInfo.processInfo.environment
-    if let path = environment["REFORMSYNC_BIN"], !path.isEmpty { return path }
-    var starts: [String] = CommandLine.arguments.prefix(1).map { $0 }
-    starts += [Bundle.main.executablePath, Bundle.main.bundlePath].compactMap { $0 }
-    starts += Bundle.allBundles.map(\.bundlePath) + Bundle.allFrameworks.map(\.bundlePath)
-    starts.append(FileManager.default.currentDirectoryPath + "/.build/debug/x")
-    for start in starts {
-        var url = URL(fileURLWithPath: start).standardizedFileURL
-        for _ in 0..<6 {
-            url.deleteLastPathComponent()
-            let candidate = url.appendingPathComponent("reformsync").path
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: candidate) {
-                return candidate
-            }
-        }
-    }
-    return nil
-}()
+let reformsyncBinary = BuiltBinary.reformsync
 
 /// The environment for the child: ours without REFORMSYNC_* settings, so a developer's own
 /// configuration never leaks into a test.

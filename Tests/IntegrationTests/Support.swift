@@ -1,5 +1,6 @@
 import CRDT
 import Foundation
+import ReformsyncTestSupport
 import GRDB
 import ReformData
 import Replica
@@ -18,29 +19,7 @@ import Darwin
 
 // MARK: - The binary
 
-/// The built `reformsync` executable: $REFORMSYNC_BIN, or the `reformsync` file in the build
-/// folder holding the test bundle (SwiftPM puts both in e.g. .build/x86_64-unknown-linux-gnu/debug/).
-let reformsyncBinary: String? = {
-    let environment = ProcessInfo.processInfo.environment
-    if let path = environment["REFORMSYNC_BIN"], !path.isEmpty { return path }
-    var starts: [String] = CommandLine.arguments.prefix(1).map { $0 }
-    starts += [Bundle.main.executablePath, Bundle.main.bundlePath].compactMap { $0 }
-    starts += Bundle.allBundles.map(\.bundlePath) + Bundle.allFrameworks.map(\.bundlePath)
-    starts.append(FileManager.default.currentDirectoryPath + "/.build/debug/x")
-    for start in starts {
-        var url = URL(fileURLWithPath: start).standardizedFileURL
-        for _ in 0..<6 {
-            url.deleteLastPathComponent()
-            let candidate = url.appendingPathComponent("reformsync").path
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: candidate) {
-                return candidate
-            }
-        }
-    }
-    return nil
-}()
+let reformsyncBinary = BuiltBinary.reformsync
 
 func requireBinary() throws -> String {
     try #require(reformsyncBinary, "reformsync executable not found next to the test bundle; run `swift build --build-tests` or set REFORMSYNC_BIN")
