@@ -90,6 +90,12 @@ public struct WritePolicy: Sendable {
             }
             results.append(refusal)
         }
+        // A row created by field changes alone (no marker at that causal length in the batch) gets
+        // the same creation checks as a marker would.
+        if rowRefusal == nil, let life = changes.filter({ $0.causalLength % 2 == 1 && $0.causalLength > (storedRow?.causalLength ?? 0) })
+            .map(\.causalLength).max(), !changes.contains(where: { $0.column == nil && $0.causalLength == life }) {
+            rowRefusal = creationProblem(table, key: first.key, life: life, changes: changes)
+        }
         // A refused create or delete takes the rest of the row with it.
         if let rowRefusal { return results.map { $0 ?? rowRefusal } }
         return results
@@ -106,8 +112,15 @@ public struct WritePolicy: Sendable {
         if let missing = validator.missingRequiredField(in: values) {
             return Refusal("missing_field", "\(table.name) record '\(key)' is created without its required field '\(missing)'")
         }
-        if !table.keyColumns.isEmpty, let derived = try? validator.derivedKey(values), derived != key {
-            return Refusal("bad_key", "\(table.name) record key '\(key)' does not match its key fields, which give '\(derived)'")
+        if !table.keyColumns.isEmpty {
+            do {
+                let derived = try validator.derivedKey(values)
+                if derived != key {
+                    return Refusal("bad_key", "\(table.name) record key '\(key)' does not match its key fields, which give '\(derived)'")
+                }
+            } catch {
+                return Refusal("bad_key", "\(table.name) record '\(key)': its key fields do not form a key (\(error))")
+            }
         }
         return nil
     }
