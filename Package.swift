@@ -102,9 +102,9 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "CRDTTests", dependencies: [
-            "CRDT", .product(name: "PropertyBased", package: "swift-property-based"),
+            "CRDT", "ReformsyncTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "ReplicaTests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol",
+        .testTarget(name: "ReplicaTests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol", "ReformsyncTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "HubClientTests", dependencies: ["HubClient",

@@ -129,7 +129,7 @@ public struct NodeStatus: Codable, Sendable {
             if meta["last_handshake_at"] != nil || status.lastError != nil { status.hubReachable = status.lastError == nil }
             status.quarantined = try replica.quarantineCount()
             if replica.role == .node {
-                let pending = try pendingChangeSet(replica)
+                let pending = try SyncSession.pending(replica, measuringBytes: true)
                 status.pendingChanges = pending.count
                 status.pendingBytes = pending.bytes
             }
@@ -140,22 +140,6 @@ public struct NodeStatus: Codable, Sendable {
         }
         status.assess(configuration: configuration)
         return status
-    }
-
-    static func pendingChangeSet(_ replica: Replica) throws -> (count: Int, bytes: Int) {
-        let sites = try replica.pushSites()
-        var cursor = try replica.cursor("push")
-        var count = 0, bytes = 0
-        while true {
-            let page = try replica.changes(after: cursor, limit: 20_000)
-            let mine = page.changes.filter { sites.contains($0.site) }
-            if !mine.isEmpty {
-                count += mine.count
-                bytes += (try? WireJSON.encode(ChangeSet(changes: mine, siteUnits: page.siteUnits, schemaVersion: replica.schema.version)).count) ?? 0
-            }
-            cursor = page.next
-            if !page.hasMore { return (count, bytes) }
-        }
     }
 
     /// Healthy, degraded or error, with the reasons.

@@ -123,9 +123,4 @@ public enum HubServer {
         return (try? encode(ErrorResponse(code: error.code, message: error.message), status: status, request: request))
             ?? Response(status: status)
     }
-
-    static func json(_ object: [String: String]) -> Response {
-        let bytes = (try? WireJSON.encode(object)) ?? []
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
 }

@@ -166,6 +166,7 @@ public final class HubService: Sendable {
         let page = try await replica.writer.read { db -> (ChangePage, Int64) in
             let assigned = try String.fetchAll(db, sql: "SELECT task FROM task_assignees WHERE unit = ? AND _cl % 2 = 1", arguments: [unit])
             let read = ReadPolicy(unit: unit, assignedTasks: Set(assigned))
+            // A node has every change it stamped itself (or a later one of the same field): not sent back.
             var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) },
                                                 excludingSite: site.flatMap(SiteID.init), db)
             // A task the unit was just assigned to: send the whole task, which the unit never saw.
@@ -184,10 +185,7 @@ public final class HubService: Sendable {
         if let site, SiteID(site) != nil {
             try await replica.writer.write { db in try self.nodes.recordPull(db, site: site, unit: unit, position: page.0.next.position) }
         }
-        // A node has every change it stamped itself (or a later one of the same field): not sent back.
-        let requester = site.flatMap(SiteID.init)
-        let changes = requester.map { requester in page.0.changes.filter { $0.site != requester } } ?? page.0.changes
-        let set = ChangeSet(changes: changes, siteUnits: page.0.siteUnits, schemaVersion: replica.schema.version)
+        let set = ChangeSet(changes: page.0.changes, siteUnits: page.0.siteUnits, schemaVersion: replica.schema.version)
         return PullResponse(changes: set, next: WireCursor(baseline: page.0.next.baseline, position: page.0.next.position),
                             more: page.0.hasMore, hubVersion: page.1)
     }

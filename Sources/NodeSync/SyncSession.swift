@@ -177,18 +177,24 @@ public final class SyncSession: Sendable {
 
     /// Changes this node made (or imported by file) that the hub has not acknowledged.
     public func pendingChanges() throws -> Int {
-        try Self.pendingChanges(replica)
+        try Self.pending(replica, measuringBytes: false).count
     }
 
-    public static func pendingChanges(_ replica: Replica) throws -> Int {
+    /// The pending changes' count and, when asked, the size of their change-set encoding
+    /// (`reformsync status` shows it; the sync round only needs the count).
+    public static func pending(_ replica: Replica, measuringBytes: Bool) throws -> (count: Int, bytes: Int) {
         let sites = try replica.pushSites()
         var cursor = try replica.cursor("push")
-        var total = 0
+        var count = 0, bytes = 0
         while true {
-            let page = try replica.changes(after: cursor, limit: 50_000)
-            total += page.changes.filter { sites.contains($0.site) }.count
+            let page = try replica.changes(after: cursor, limit: 20_000)
+            let mine = page.changes.filter { sites.contains($0.site) }
+            count += mine.count
+            if measuringBytes && !mine.isEmpty {
+                bytes += (try? WireJSON.encode(ChangeSet(changes: mine, siteUnits: page.siteUnits, schemaVersion: replica.schema.version)).count) ?? 0
+            }
             cursor = page.next
-            if !page.hasMore { return total }
+            if !page.hasMore { return (count, bytes) }
         }
     }
 

@@ -67,11 +67,6 @@ extension Replica {
         try writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state WHERE id = 1") ?? 0 }
     }
 
-    /// The last HLC this replica issued or observed.
-    public func lastClock() throws -> HLC {
-        try writer.read { db in try ReplicaState.load(db).clock.last }
-    }
-
     /// Counts of live and deleted rows per table.
     public func tableCounts() throws -> [(table: String, live: Int, deleted: Int)] {
         try writer.read { db in
@@ -84,13 +79,13 @@ extension Replica {
 }
 
 extension Replica {
-    /// A row's merge state and remembered owner, inside the caller's transaction (the hub's
-    /// policy check reads them in the same transaction that merges the batch).
+    /// A row's merge state and remembered owner, inside the caller's transaction.
     public func rowState(_ table: String, key: String, _ db: Database) throws -> (state: RowState, owner: String?)? {
         try rowStates([(table, key)], db)[0]
     }
 
-    /// The states of several rows, reading the site table once (the hub checks a whole batch).
+    /// Rows' merge states and remembered owners, inside the caller's transaction (the hub's
+    /// policy check reads them in the same transaction that merges the batch), reading the site table once.
     public func rowStates(_ rows: [(table: String, key: String)], _ db: Database) throws -> [(state: RowState, owner: String?)?] {
         let sites = try SiteTable.load(db)
         return try rows.map { row in

@@ -66,7 +66,7 @@ struct DemoCommand: AsyncParsableCommand {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let queue = DispatchQueue(label: "reformsync.demo.signals")
             let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
-            let resumed = ManagedAtomicFlag()
+            let resumed = OnceFlag()
             for source in sources {
                 source.setEventHandler {
                     if resumed.set() { continuation.resume() }
@@ -79,7 +79,7 @@ struct DemoCommand: AsyncParsableCommand {
 }
 
 /// Resumes a continuation once, whichever signal comes first.
-final class ManagedAtomicFlag: @unchecked Sendable {
+final class OnceFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var done = false
     func set() -> Bool { lock.withLock { defer { done = true }; return !done } }

@@ -1,5 +1,5 @@
 import Foundation
-import ReformsyncTestSupport
+@_exported import ReformsyncTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -10,16 +10,6 @@ import Darwin
 
 // End-to-end tests of the `reformsync` executable: the real binary runs as a child process in
 // temporary folders, and the tests check exit codes, messages and the stored data.
-
-let reformsyncBinary = BuiltBinary.reformsync
-
-/// The environment for the child: ours without REFORMSYNC_* settings, so a developer's own
-/// configuration never leaks into a test.
-let childEnvironment: [String: String] = {
-    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REFORMSYNC_") }
-    environment["LC_ALL"] = "C.UTF-8"
-    return environment
-}()
 
 struct RunResult: CustomStringConvertible {
     var code: Int32
@@ -37,36 +27,16 @@ func run(_ args: [String], stdin: String? = nil) -> (code: Int32, stdout: String
 }
 
 func runResult(_ args: [String], stdin: Data? = nil) -> RunResult {
-    guard let binary = reformsyncBinary else {
-        Issue.record("reformsync executable not found next to the test bundle; build with `swift build --build-tests` or set REFORMSYNC_BIN")
-        return RunResult(code: -1, stdout: "", stderr: "")
-    }
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("reformsync-run-\(UUID().uuidString)")
     try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
-    let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err"), inURL = scratch.appendingPathComponent("in")
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: inURL.path, contents: stdin ?? Data())
     do {
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        let input = try FileHandle(forReadingFrom: inURL)
-        defer { try? out.close(); try? err.close(); try? input.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = args
-        process.environment = childEnvironment
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        process.waitUntilExit()
-        let code = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
-        return RunResult(code: code,
-                         stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
-                         stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
+        let child = try ChildProcess(args, stdin: stdin, outputDirectory: scratch.path)
+        child.process.waitUntilExit()
+        let result = child.result
+        return RunResult(code: result.code, stdout: result.stdout, stderr: result.stderr)
     } catch {
-        Issue.record("cannot run \(binary): \(error)")
+        Issue.record("cannot run reformsync: \(error)")
         return RunResult(code: -1, stdout: "", stderr: "")
     }
 }
@@ -154,17 +124,12 @@ func fileSize(_ path: String) -> Int64 {
     ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? -1
 }
 
-func monotonicSeconds() -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds) / 1e9
-}
-
 /// Starts `reformsync args…` without waiting; its output is discarded.
 func spawn(_ args: [String]) throws -> Process {
-    let binary = try #require(reformsyncBinary, "reformsync executable not found next to the test bundle")
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
+    process.executableURL = URL(fileURLWithPath: try BuiltBinary.require())
     process.arguments = args
-    process.environment = childEnvironment
+    process.environment = BuiltBinary.childEnvironment
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     process.standardInput = FileHandle.nullDevice

@@ -22,7 +22,7 @@ struct SystemdTests {
     @Test("systemd-analyze verify accepts both units", arguments: ["reformsync-daemon.service", "reformsync-hub.service"])
     func verifyUnit(_ name: String) throws {
         let source = try String(contentsOfFile: Self.unitsDirectory + "/" + name, encoding: .utf8)
-        let binary = try requireBinary()
+        let binary = try BuiltBinary.require()
         #expect(source.contains("Type=notify"), "\(name) must be Type=notify: the daemon and hub send READY=1")
         #expect(source.contains("RestartPreventExitStatus=2"), "\(name): exit code 2 (bad configuration) must not restart")
         #expect(source.contains("ExecStart=/usr/local/bin/reformsync "), "\(name): ExecStart changed; update this test")

@@ -1,6 +1,6 @@
 import CRDT
 import Foundation
-import ReformsyncTestSupport
+@_exported import ReformsyncTestSupport
 import GRDB
 import ReformData
 import Replica
@@ -19,106 +19,6 @@ import Darwin
 
 // MARK: - The binary
 
-let reformsyncBinary = BuiltBinary.reformsync
-
-func requireBinary() throws -> String {
-    try #require(reformsyncBinary, "reformsync executable not found next to the test bundle; run `swift build --build-tests` or set REFORMSYNC_BIN")
-}
-
-/// The children's environment: ours without REFORMSYNC_* overrides, so a developer's own settings never leak in.
-let childEnvironment: [String: String] = {
-    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REFORMSYNC_") }
-    environment["LC_ALL"] = "C.UTF-8"
-    return environment
-}()
-
-func monotonicSeconds() -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds) / 1e9
-}
-
-func sleepSeconds(_ seconds: Double) {
-    usleep(useconds_t(max(0, seconds) * 1_000_000))
-}
-
-// MARK: - Running commands
-
-struct CommandResult: CustomStringConvertible, Sendable {
-    var code: Int32
-    var stdout: String
-    var stderr: String
-    /// Killed by a signal (its number), rather than exited.
-    var signal: Int32?
-    var description: String { "exit \(code)\(signal.map { " (signal \($0))" } ?? "")\n--- stdout\n\(stdout.suffix(4000))\n--- stderr\n\(stderr.suffix(4000))" }
-}
-
-/// A child process whose output goes to files (a chatty child can never block on a full pipe).
-final class ChildProcess: @unchecked Sendable {
-    let process = Process()
-    let stdoutPath: String
-    let stderrPath: String
-    let arguments: [String]
-    private let handles: [FileHandle]
-
-    init(_ arguments: [String], stdin: Data? = nil, outputDirectory: String) throws {
-        let binary = try requireBinary()
-        self.arguments = arguments
-        let id = UUID().uuidString.prefix(8)
-        stdoutPath = outputDirectory + "/out-\(id).txt"
-        stderrPath = outputDirectory + "/err-\(id).txt"
-        let inPath = outputDirectory + "/in-\(id).txt"
-        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data())
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-        handles = [out, err, input]
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = childEnvironment
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); _ = waitForExit(timeout: 5) }
-        for handle in handles { try? handle.close() }
-    }
-
-    var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
-    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
-
-    /// Waits until the process ends; false on timeout.
-    @discardableResult
-    func waitForExit(timeout: Double) -> Bool {
-        let deadline = monotonicSeconds() + timeout
-        while process.isRunning {
-            if monotonicSeconds() > deadline { return false }
-            usleep(2_000)
-        }
-        return true
-    }
-
-    func signal(_ number: Int32) {
-        if process.isRunning { kill(process.processIdentifier, number) }
-    }
-
-    /// SIGKILL and reap.
-    func killNow() {
-        signal(SIGKILL)
-        waitForExit(timeout: 10)
-    }
-
-    var result: CommandResult {
-        let signalled = !process.isRunning && process.terminationReason == .uncaughtSignal
-        return CommandResult(code: process.isRunning ? -1 : (signalled ? 128 + process.terminationStatus : process.terminationStatus),
-                             stdout: stdout, stderr: stderr, signal: signalled ? process.terminationStatus : nil)
-    }
-}
 
 /// Runs `reformsync args…` to completion (SIGKILLed after `timeout` seconds, so a hang fails the test
 /// instead of the whole run).
@@ -389,11 +289,6 @@ final class NodeHandle: @unchecked Sendable {
             return try Int64.fetchOne(db, sql: "SELECT value FROM _rs_cursors WHERE name = ?", arguments: [name + ".position"]) ?? 0
         }
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 // MARK: - Data

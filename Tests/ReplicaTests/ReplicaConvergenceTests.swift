@@ -5,19 +5,6 @@ import ReformData
 @testable import Replica
 import Testing
 
-/// SplitMix64, so a failing run can be replayed from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("Convergence of SQLite replicas")
 struct ReplicaConvergenceTests {
     static let titles = ["Một cửa liên thông", "Số hoá hồ sơ", "Dịch vụ công toàn trình", "Tiếp nhận phản ánh", "Chữ ký số"]

@@ -1,3 +1,4 @@
+@_exported import ReformsyncTestSupport
 import CRDT
 import Foundation
 import GRDB
