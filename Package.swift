@@ -112,7 +112,7 @@ let package = Package(
             .product(name: "CompressNIO", package: "compress-nio"),
         ]),
         // Protocol/: the document's examples and test vectors, loaded and checked against the code.
-        .testTarget(name: "ProtocolTests", dependencies: ["WireProtocol", "Hub", "Replica", "ReformData", "CRDT", "NodeSync", "HubClient",
+        .testTarget(name: "ProtocolTests", dependencies: ["WireProtocol", "Hub", "Replica", "ReformData", "CRDT", "NodeSync", "HubClient", "ReformsyncTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),

@@ -28,6 +28,17 @@ public struct ChangeSet: Codable, Sendable, Equatable {
     /// Where the changes come from and up to which version (exchange files only).
     public var source: Source?
 
+    public init(format: String = ChangeSet.formatName, protocol: Int, schema: Int, hlc0: UInt64, sites: [SiteEntry], rows: [RowChanges],
+                source: Source? = nil) {
+        self.format = format
+        self.protocol = `protocol`
+        self.schema = schema
+        self.hlc0 = hlc0
+        self.sites = sites
+        self.rows = rows
+        self.source = source
+    }
+
     public struct Source: Codable, Sendable, Equatable {
         public var site: String
         public var unit: String
@@ -60,6 +71,17 @@ public struct ChangeSet: Codable, Sendable, Equatable {
         public var c: [String: JSONValue]?
         /// Fields written with another stamp: `[value, hlc offset, site]`.
         public var x: [String: [JSONValue]]?
+
+        public init(t: String, k: String, l: UInt64, h: UInt64, s: Int, m: Stamped?, c: [String: JSONValue]?, x: [String: [JSONValue]]?) {
+            self.t = t
+            self.k = k
+            self.l = l
+            self.h = h
+            self.s = s
+            self.m = m
+            self.c = c
+            self.x = x
+        }
     }
 
     /// A row marker: present with the row's default stamp, or with its own.

@@ -88,12 +88,18 @@ struct ChangeSetVectorTests {
             } else {
                 bytes = try #require(item["changeset"], "\(what): needs a changeset or a changeset_text").encoded()
             }
-            do throws(WireError) {
-                let set = try WireJSON.decode(ChangeSet.self, from: bytes, what: "changes")
-                _ = try set.decodedChanges()
-                Issue.record("\(what): accepted, but it should fail with \"\(reason)\"")
-            } catch {
-                #expect(error.message.contains(reason), "\(what): failed with \"\(error.message)\", expected it to mention \"\(reason)\"")
+            // The hand-written reader the hub and nodes use, and JSONDecoder, must both refuse it.
+            let readers: [(String, ([UInt8]) throws(WireError) -> ChangeSet)] = [
+                ("hand-written", { bytes throws(WireError) in try WireJSON.decode(ChangeSet.self, from: bytes, what: "changes") }),
+                ("JSONDecoder", { bytes throws(WireError) in try WireJSON.decodeWithFoundation(ChangeSet.self, from: bytes, what: "changes") }),
+            ]
+            for (reader, read) in readers {
+                do throws(WireError) {
+                    _ = try read(bytes).decodedChanges()
+                    Issue.record("\(what) (\(reader)): accepted, but it should fail with \"\(reason)\"")
+                } catch {
+                    #expect(error.message.contains(reason), "\(what) (\(reader)): failed with \"\(error.message)\", expected it to mention \"\(reason)\"")
+                }
             }
         }
     }

@@ -1,0 +1,351 @@
+import ReformData
+
+// Hand-written JSON for the messages that carry change sets (push requests, pull pages, exchange
+// files). `WireJSON` uses it instead of `JSONEncoder`/`JSONDecoder` for these types; the output
+// is byte for byte what `JSONEncoder` writes, and the tests decode every vector both ways.
+
+/// A message that writes its own JSON (members in sorted order, as ``WireJSON`` promises).
+protocol JSONWritable {
+    func write(to writer: inout JSONWriter)
+}
+
+/// A message that reads itself from JSON; `path` names where it sits, for error messages.
+protocol JSONReadable {
+    static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self
+}
+
+/// `"a.b"` for member `b` under path `a`; the bare name at the top level.
+@inline(__always)
+func member(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }
+
+extension ChangeSet: JSONWritable, JSONReadable {
+    func write(to writer: inout JSONWriter) {
+        writer.byte(UInt8(ascii: "{"))
+        writer.key("format")
+        writer.string(format)
+        writer.raw(",")
+        writer.key("hlc0")
+        writer.unsigned(hlc0)
+        writer.raw(",")
+        writer.key("protocol")
+        writer.integer(Int64(self.protocol))
+        writer.raw(",")
+        writer.key("rows")
+        writer.byte(UInt8(ascii: "["))
+        for (i, row) in rows.enumerated() {
+            if i > 0 { writer.byte(UInt8(ascii: ",")) }
+            row.write(to: &writer)
+        }
+        writer.byte(UInt8(ascii: "]"))
+        writer.raw(",")
+        writer.key("schema")
+        writer.integer(Int64(schema))
+        writer.raw(",")
+        writer.key("sites")
+        writer.byte(UInt8(ascii: "["))
+        for (i, entry) in sites.enumerated() {
+            if i > 0 { writer.byte(UInt8(ascii: ",")) }
+            writer.byte(UInt8(ascii: "["))
+            writer.string(entry.site)
+            writer.byte(UInt8(ascii: ","))
+            if let unit = entry.unit { writer.string(unit) } else { writer.raw("null") }
+            writer.byte(UInt8(ascii: "]"))
+        }
+        writer.byte(UInt8(ascii: "]"))
+        if let source {
+            writer.raw(",")
+            writer.key("source")
+            writer.byte(UInt8(ascii: "{"))
+            if let since = source.since {
+                writer.key("since")
+                writer.integer(since)
+                writer.raw(",")
+            }
+            writer.key("site")
+            writer.string(source.site)
+            writer.raw(",")
+            writer.key("unit")
+            writer.string(source.unit)
+            writer.raw(",")
+            writer.key("version")
+            writer.integer(source.version)
+            writer.byte(UInt8(ascii: "}"))
+        }
+        writer.byte(UInt8(ascii: "}"))
+    }
+
+    static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> ChangeSet {
+        var format: String?, version: Int?, schema: Int?, hlc0: UInt64?
+        var sites: [SiteEntry]?, rows: [RowChanges]?, source: Source?
+        try scanner.beginObject(path)
+        var first = true
+        while let key = try scanner.nextKey(first: &first, path) {
+            switch key {
+            case "format": format = try scanner.readString(member(path, key))
+            case "protocol": version = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
+            case "schema": schema = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
+            case "hlc0": hlc0 = try scanner.readUInt64(member(path, key))
+            case "sites":
+                let where_ = member(path, key)
+                try scanner.beginArray(where_)
+                var list: [SiteEntry] = []
+                var firstSite = true
+                while try scanner.nextElement(first: &firstSite, where_) {
+                    let place = "\(where_)[\(list.count)]"
+                    try scanner.beginArray(place)
+                    var firstPart = true
+                    guard try scanner.nextElement(first: &firstPart, place) else { throw WireError("\(place): expected [\"site id\", \"UNIT\"]") }
+                    let site = try scanner.readString(place + "[0]")
+                    var unit: String?
+                    if try scanner.nextElement(first: &firstPart, place) {
+                        unit = scanner.readNull() ? nil : try scanner.readString(place + "[1]")
+                        // Like `JSONDecoder`, members after the unit are not read: skip them.
+                        while try scanner.nextElement(first: &firstPart, place) { _ = try scanner.readValue(place) }
+                    }
+                    list.append(SiteEntry(site: site, unit: unit))
+                }
+                sites = list
+            case "rows":
+                let where_ = member(path, key)
+                try scanner.beginArray(where_)
+                var list: [RowChanges] = []
+                var firstRow = true
+                while try scanner.nextElement(first: &firstRow, where_) {
+                    list.append(try RowChanges.read(from: &scanner, path: "\(where_)[\(list.count)]"))
+                }
+                rows = list
+            case "source":
+                source = scanner.readNull() ? nil : try Source.read(from: &scanner, path: member(path, key))
+            default:
+                _ = try scanner.readValue(member(path, key))
+            }
+        }
+        func required<T>(_ value: T?, _ name: String) throws(WireError) -> T {
+            guard let value else { throw WireError("missing field \(member(path, name))") }
+            return value
+        }
+        return ChangeSet(format: try required(format, "format"), protocol: try required(version, "protocol"),
+                         schema: try required(schema, "schema"), hlc0: try required(hlc0, "hlc0"),
+                         sites: try required(sites, "sites"), rows: try required(rows, "rows"), source: source)
+    }
+}
+
+extension ChangeSet.RowChanges {
+    func write(to writer: inout JSONWriter) {
+        writer.byte(UInt8(ascii: "{"))
+        if let c {
+            writer.key("c")
+            writer.byte(UInt8(ascii: "{"))
+            for (i, name) in c.keys.sorted(by: JSONWriter.keyOrder).enumerated() {
+                if i > 0 { writer.byte(UInt8(ascii: ",")) }
+                writer.string(name)
+                writer.byte(UInt8(ascii: ":"))
+                writer.value(c[name]!)
+            }
+            writer.raw("},")
+        }
+        writer.key("h")
+        writer.unsigned(h)
+        writer.raw(",")
+        writer.key("k")
+        writer.string(k)
+        writer.raw(",")
+        writer.key("l")
+        writer.unsigned(l)
+        writer.raw(",")
+        switch m {
+        case .defaultStamp?:
+            writer.raw("\"m\":1,")
+        case let .own(hlc, site)?:
+            writer.raw("\"m\":[")
+            writer.unsigned(hlc)
+            writer.byte(UInt8(ascii: ","))
+            writer.integer(Int64(site))
+            writer.raw("],")
+        case nil:
+            break
+        }
+        writer.key("s")
+        writer.integer(Int64(s))
+        writer.raw(",")
+        writer.key("t")
+        writer.string(t)
+        if let x {
+            writer.raw(",")
+            writer.key("x")
+            writer.byte(UInt8(ascii: "{"))
+            for (i, name) in x.keys.sorted(by: JSONWriter.keyOrder).enumerated() {
+                if i > 0 { writer.byte(UInt8(ascii: ",")) }
+                writer.string(name)
+                writer.byte(UInt8(ascii: ":"))
+                writer.value(.array(x[name]!))
+            }
+            writer.byte(UInt8(ascii: "}"))
+        }
+        writer.byte(UInt8(ascii: "}"))
+    }
+
+    static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
+        var t: String?, k: String?, l: UInt64?, h: UInt64?, s: Int?
+        var m: ChangeSet.Stamped?, c: [String: JSONValue]?, x: [String: [JSONValue]]?
+        try scanner.beginObject(path)
+        var first = true
+        while let key = try scanner.nextKey(first: &first, path) {
+            switch key {
+            case "t": t = try scanner.readString(path + ".t")
+            case "k": k = try scanner.readString(path + ".k")
+            case "l": l = try scanner.readUInt64(path + ".l")
+            case "h": h = try scanner.readUInt64(path + ".h")
+            case "s": s = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), path + ".s"))
+            case "m":
+                if scanner.readNull() { m = nil; continue }
+                switch try scanner.readValue(path + ".m") {
+                case .integer(1): m = .defaultStamp
+                case .integer(let flag): throw WireError("\(path).m: a row marker must be 1 or [hlc, site], got \(flag)")
+                case .array(let pair):
+                    guard pair.count == 2, case .integer(let hlc) = pair[0], hlc >= 0, case .integer(let site) = pair[1], site >= 0 else {
+                        throw WireError("\(path).m: a row marker must be 1 or [hlc, site]")
+                    }
+                    m = .own(hlc: UInt64(hlc), site: Int(site))
+                default: throw WireError("\(path).m: a row marker must be 1 or [hlc, site]")
+                }
+            case "c":
+                if scanner.readNull() { c = nil; continue }
+                try scanner.beginObject(path + ".c")
+                var fields: [String: JSONValue] = [:]
+                var firstField = true
+                while let name = try scanner.nextKey(first: &firstField, path + ".c") {
+                    fields[name] = try scanner.readValue("\(path).c.\(name)")
+                }
+                c = fields
+            case "x":
+                if scanner.readNull() { x = nil; continue }
+                try scanner.beginObject(path + ".x")
+                var fields: [String: [JSONValue]] = [:]
+                var firstField = true
+                while let name = try scanner.nextKey(first: &firstField, path + ".x") {
+                    guard case .array(let triple) = try scanner.readValue("\(path).x.\(name)") else {
+                        throw WireError("\(path).x.\(name): expected [value, hlc offset, site]")
+                    }
+                    fields[name] = triple
+                }
+                x = fields
+            default:
+                _ = try scanner.readValue(member(path, key))
+            }
+        }
+        func required<T>(_ value: T?, _ name: String) throws(WireError) -> T {
+            guard let value else { throw WireError("missing field \(path).\(name)") }
+            return value
+        }
+        return Self(t: try required(t, "t"), k: try required(k, "k"), l: try required(l, "l"), h: try required(h, "h"),
+                    s: try required(s, "s"), m: m, c: c, x: x)
+    }
+}
+
+extension ChangeSet.Source {
+    static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
+        var site: String?, unit: String?, version: Int64?, since: Int64?
+        try scanner.beginObject(path)
+        var first = true
+        while let key = try scanner.nextKey(first: &first, path) {
+            switch key {
+            case "site": site = try scanner.readString(path + ".site")
+            case "unit": unit = try scanner.readString(path + ".unit")
+            case "version": version = try scanner.readInt(in: Int64.min...Int64.max, path + ".version")
+            case "since": since = scanner.readNull() ? nil : try scanner.readInt(in: Int64.min...Int64.max, path + ".since")
+            default: _ = try scanner.readValue(member(path, key))
+            }
+        }
+        guard let site else { throw WireError("missing field \(path).site") }
+        guard let unit else { throw WireError("missing field \(path).unit") }
+        guard let version else { throw WireError("missing field \(path).version") }
+        return Self(site: site, unit: unit, version: version, since: since)
+    }
+}
+
+extension WireCursor {
+    func write(to writer: inout JSONWriter) {
+        writer.raw("{\"baseline\":")
+        writer.integer(baseline)
+        writer.raw(",\"position\":")
+        writer.integer(position)
+        writer.byte(UInt8(ascii: "}"))
+    }
+
+    static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
+        var baseline: Int64?, position: Int64?
+        try scanner.beginObject(path)
+        var first = true
+        while let key = try scanner.nextKey(first: &first, path) {
+            switch key {
+            case "baseline": baseline = try scanner.readInt(in: Int64.min...Int64.max, path + ".baseline")
+            case "position": position = try scanner.readInt(in: Int64.min...Int64.max, path + ".position")
+            default: _ = try scanner.readValue(member(path, key))
+            }
+        }
+        guard let baseline else { throw WireError("missing field \(path).baseline") }
+        guard let position else { throw WireError("missing field \(path).position") }
+        return Self(baseline: baseline, position: position)
+    }
+}
+
+extension PushRequest: JSONWritable, JSONReadable {
+    func write(to writer: inout JSONWriter) {
+        writer.raw("{\"changes\":")
+        changes.write(to: &writer)
+        writer.raw(",\"through\":")
+        through.write(to: &writer)
+        writer.byte(UInt8(ascii: "}"))
+    }
+
+    static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
+        var changes: ChangeSet?, through: WireCursor?
+        try scanner.beginObject(path)
+        var first = true
+        while let key = try scanner.nextKey(first: &first, path) {
+            switch key {
+            case "changes": changes = try ChangeSet.read(from: &scanner, path: member(path, key))
+            case "through": through = try WireCursor.read(from: &scanner, path: member(path, key))
+            default: _ = try scanner.readValue(member(path, key))
+            }
+        }
+        guard let through else { throw WireError("missing field \(member(path, "through"))") }
+        guard let changes else { throw WireError("missing field \(member(path, "changes"))") }
+        return Self(through: through, changes: changes)
+    }
+}
+
+extension PullResponse: JSONWritable, JSONReadable {
+    func write(to writer: inout JSONWriter) {
+        writer.raw("{\"changes\":")
+        changes.write(to: &writer)
+        writer.raw(",\"hub_version\":")
+        writer.integer(hubVersion)
+        writer.raw(",\"more\":")
+        writer.bool(more)
+        writer.raw(",\"next\":")
+        next.write(to: &writer)
+        writer.byte(UInt8(ascii: "}"))
+    }
+
+    static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
+        var changes: ChangeSet?, next: WireCursor?, more: Bool?, hubVersion: Int64?
+        try scanner.beginObject(path)
+        var first = true
+        while let key = try scanner.nextKey(first: &first, path) {
+            switch key {
+            case "changes": changes = try ChangeSet.read(from: &scanner, path: member(path, key))
+            case "next": next = try WireCursor.read(from: &scanner, path: member(path, key))
+            case "more": more = try scanner.readBool(member(path, key))
+            case "hub_version": hubVersion = try scanner.readInt(in: Int64.min...Int64.max, member(path, key))
+            default: _ = try scanner.readValue(member(path, key))
+            }
+        }
+        guard let changes else { throw WireError("missing field \(member(path, "changes"))") }
+        guard let next else { throw WireError("missing field \(member(path, "next"))") }
+        guard let more else { throw WireError("missing field \(member(path, "more"))") }
+        guard let hubVersion else { throw WireError("missing field \(member(path, "hub_version"))") }
+        return Self(changes: changes, next: next, more: more, hubVersion: hubVersion)
+    }
+}
