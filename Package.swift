@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "Replica", dependencies: [
             "CRDT", "ReformData",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // Codable wire messages and the change-set encoding shared by files and HTTP.
         .target(name: "WireProtocol", dependencies: ["CRDT", "ReformData",

@@ -1,6 +1,7 @@
 import CRDT
 import Foundation
 import GRDB
+import GRDBSQLite
 import ReformData
 
 /// Where a reader stands in a replica's change stream.
@@ -63,46 +64,107 @@ extension Replica {
                         _ db: Database) throws -> ChangePage {
         let sites = try SiteTable.load(db)
         let rowLimit = max(1, limit)
-        // The first `rowLimit` rows after the position across all tables are among the first
-        // `rowLimit` rows of each table: fetch those and merge them by version.
-        var candidates: [(version: Int64, store: TableStore, row: Row)] = []
+        // Each table's rows after the position, in version order, as a stream read straight from
+        // its statement; the page takes the row with the smallest version among the streams' heads.
+        var streams: [VersionStream] = []
         for table in schema.tables {
             let store = stores[table.name]!
-            let columns = (table.columns.map { SQL.quote($0.name) } + ["_cl", "_hlc", "_v", "_clk"]).joined(separator: ", ")
-            let statement = try db.cachedStatement(sql: "SELECT id, \(columns) FROM \(SQL.quote(table.name)) WHERE _v > ? ORDER BY _v LIMIT ?")
-            let versionIndex = table.columns.count + 3
-            for row in try Row.fetchAll(statement, arguments: [cursor.position, rowLimit]) {
-                candidates.append((row[versionIndex], store, row))
-            }
+            let statement = try db.cachedStatement(sql: store.changesSQL)
+            var bindings = statement.positionalBindings()
+            try bindings.add(cursor.position)
+            try bindings.add(Int64(rowLimit))
+            let versions = try Int64.fetchCursor(statement)
+            if let version = try versions.next() { streams.append(VersionStream(store: store, statement: statement, versions: versions, version: version)) }
         }
-        candidates.sort { $0.version < $1.version }
         var changes: [Change] = []
         var siteUnits: [SiteID: String] = [:]
         var position = cursor.position
         let excludedIndex = excludingSite.flatMap { sites.byID[$0] }
-        for candidate in candidates.prefix(rowLimit) {
-            if changes.count >= limit { break }
-            let table = candidate.store.schema
-            let key: String = candidate.row[0]
-            position = candidate.version
-            if let excludedIndex, ClockBlob.onlySite(excludedIndex, in: candidate.row[table.columns.count + 4] as Data) { continue }
-            let stored = try candidate.store.decode(candidate.row, key: key, sites: sites, offset: 1)
-            if let filter, !filter(table, key, stored.owner) { continue }
-            // When the owner changed since the baseline, the row may be new to this reader (a task
-            // handed to another unit): send all of it, not only the fields that changed.
-            let ownerSlot = candidate.store.ownerIndex.map { $0 + 1 }
-            let wholeRow = ownerSlot.flatMap { stored.versions[$0] }.map { $0 > cursor.baseline } ?? false
-            for change in stored.state.changes(table: table.name, key: key) where change.site != excludingSite {
-                let slot = change.column.flatMap { table.columnIndex($0).map { $0 + 1 } } ?? 0
-                guard let version = stored.versions[slot], version > cursor.baseline || wholeRow else { continue }
-                changes.append(change)
-                if siteUnits[change.site] == nil, let unit = sites.units[change.site] { siteUnits[change.site] = unit }
-            }
+        var rows = 0
+        while rows < rowLimit && changes.count < limit && !streams.isEmpty {
+            var next = 0
+            for i in streams.indices.dropFirst() where streams[i].version < streams[next].version { next = i }
+            position = streams[next].version
+            rows += 1
+            try streams[next].store.appendChanges(of: streams[next].statement.sqliteStatement, version: position, cursor: cursor, sites: sites,
+                                                   excluding: excludingSite.flatMap { site in excludedIndex.map { (site, $0) } },
+                                                   filter: filter, to: &changes, siteUnits: &siteUnits)
+            if let version = try streams[next].versions.next() { streams[next].version = version } else { streams.remove(at: next) }
         }
         let current = try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state WHERE id = 1") ?? position
         let hasMore = position < current
         let next = hasMore ? ChangeCursor(baseline: cursor.baseline, position: position) : ChangeCursor(max(position, cursor.position))
         return ChangePage(changes: changes, siteUnits: siteUnits, next: next, hasMore: hasMore)
+    }
+}
+
+/// One table's rows after a position, in version order: the version of the row the statement
+/// stands on, and the cursor that steps it.
+private struct VersionStream {
+    let store: TableStore
+    let statement: Statement
+    let versions: FastDatabaseValueCursor<Int64>
+    var version: Int64
+}
+
+extension TableStore {
+    /// `SELECT _v, id, _cl, _hlc, _clk, columns... WHERE _v > ? ORDER BY _v LIMIT ?`: the rows a
+    /// change page reads, decoded by ``appendChanges(of:version:cursor:sites:excluding:filter:to:siteUnits:)``.
+    var changesSQL: String {
+        let columns = (["_v", "id", "_cl", "_hlc", "_clk"] + schema.columns.map { SQL.quote($0.name) }).joined(separator: ", ")
+        return "SELECT \(columns) FROM \(SQL.quote(schema.name)) WHERE _v > ? ORDER BY _v LIMIT ?"
+    }
+
+    /// Appends the changes of the row `statement` stands on (selected by ``changesSQL``) that a
+    /// reader at `cursor` has not received: the row marker first, then fields by name — the order
+    /// of `RowState.changes`. Reads the columns straight from SQLite: no `Row`, no `RowState`.
+    func appendChanges(of statement: SQLiteStatement, version: Int64, cursor: ChangeCursor, sites: SiteTable,
+                       excluding: (site: SiteID, index: Int64)?, filter: RowFilter?,
+                       to changes: inout [Change], siteUnits: inout [SiteID: String]) throws {
+        let clockBytes = UnsafeRawBufferPointer(start: sqlite3_column_blob(statement, 4), count: Int(sqlite3_column_bytes(statement, 4)))
+        if let excluding, ClockBlob.onlySite(excluding.index, in: clockBytes) { return }
+        let key = Self.text(statement, 1)
+        let owner: String? = ownerIndex.flatMap { sqlite3_column_type(statement, CInt(5 + $0)) == SQLITE_NULL ? nil : Self.text(statement, CInt(5 + $0)) }
+        if let filter, !filter(schema, key, owner) { return }
+        let causalLength = UInt64(sqlite3_column_int64(statement, 2))
+        let rowHLC = UInt64(bitPattern: sqlite3_column_int64(statement, 3))
+        guard let clocks = ClockBlob.decode(clockBytes, count: slotCount, rowHLC: rowHLC, rowVersion: version) else {
+            throw ReplicaError.corrupt("clock data of \(schema.name) '\(key)' cannot be read")
+        }
+        // When the owner changed since the baseline, the row may be new to this reader (a task
+        // handed to another unit): send all of it, not only the fields that changed.
+        let wholeRow = ownerIndex.flatMap { clocks[$0 + 1]?.version }.map { $0 > cursor.baseline } ?? false
+        for slot in slotsByName {
+            guard let clock = clocks[slot], clock.version > cursor.baseline || wholeRow else { continue }
+            let site = try sites.site(clock.site)
+            if let excluding, excluding.site == site { continue }
+            let stamp = Stamp(hlc: HLC(rawValue: clock.hlc), site: site)
+            if slot == 0 {
+                changes.append(Change(table: schema.name, key: key, column: nil, value: .null, stamp: stamp, causalLength: causalLength))
+            } else {
+                changes.append(Change(table: schema.name, key: key, column: columnNames[slot - 1], value: Self.value(statement, CInt(4 + slot)),
+                                      stamp: stamp, causalLength: causalLength))
+            }
+            if siteUnits[site] == nil, let unit = sites.units[site] { siteUnits[site] = unit }
+        }
+    }
+
+    static func text(_ statement: SQLiteStatement, _ index: CInt) -> String {
+        guard let bytes = sqlite3_column_text(statement, index) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self)
+    }
+
+    /// A stored value as `value(_:)` reads it from a `DatabaseValue`.
+    static func value(_ statement: SQLiteStatement, _ index: CInt) -> Value {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, index))
+        case SQLITE_BLOB:
+            let bytes = UnsafeRawBufferPointer(start: sqlite3_column_blob(statement, index), count: Int(sqlite3_column_bytes(statement, index)))
+            return .text(String(decoding: bytes, as: UTF8.self))
+        default: return .text(text(statement, index))
+        }
     }
 }
 

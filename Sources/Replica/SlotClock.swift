@@ -32,7 +32,7 @@ enum ClockBlob {
     }
 
     /// Decodes `count` slots; slots missing at the end (a column added later) are unset.
-    static func decode(_ data: Data, count: Int, rowHLC: UInt64, rowVersion: Int64) -> [SlotClock?]? {
+    static func decode<Bytes: RandomAccessCollection<UInt8>>(_ data: Bytes, count: Int, rowHLC: UInt64, rowVersion: Int64) -> [SlotClock?]? {
         var slots = [SlotClock?](repeating: nil, count: count)
         var offset = data.startIndex
         var index = 0
@@ -52,7 +52,7 @@ enum ClockBlob {
 
     /// Whether every set slot of a stored row was written by the site with local index `site`
     /// (reads only the site numbers, so a reader can skip a row without decoding it).
-    static func onlySite(_ site: Int64, in data: Data) -> Bool {
+    static func onlySite<Bytes: RandomAccessCollection<UInt8>>(_ site: Int64, in data: Bytes) -> Bool {
         var offset = data.startIndex
         var any = false
         while offset < data.endIndex {

@@ -20,6 +20,9 @@ struct TableStore: Sendable {
     let columnNames: [String]
     let columnLengths: [Int]
     let columnTypes: [ColumnType]
+    /// Slot 0 (the row marker), then the column slots in the order of their names: the order in
+    /// which a change page lists a row's changes.
+    let slotsByName: [Int]
     /// `SELECT _cl, _hlc, _v, _clk, columns... WHERE id = ?` (see ``load(_:key:sites:)``).
     let selectSQL: String
     let insertSQL: String
@@ -35,6 +38,7 @@ struct TableStore: Sendable {
         self.columnNames = schema.columns.map(\.name)
         self.columnLengths = schema.columns.map(\.name.utf8.count)
         self.columnTypes = schema.columns.map(\.type)
+        self.slotsByName = [0] + schema.columns.indices.sorted { schema.columns[$0].name < schema.columns[$1].name }.map { $0 + 1 }
         let table = SQL.quote(schema.name)
         let columns = schema.columns.map { SQL.quote($0.name) }
         let all = ["\"id\""] + columns + ["\"_cl\"", "\"_hlc\"", "\"_v\"", "\"_clk\""]
