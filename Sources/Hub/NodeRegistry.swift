@@ -54,7 +54,7 @@ public struct NodeRegistry: Sendable {
     func recordPush(_ db: Database, site: String, unit: String, through: Int64, received: Int, refused: Int) throws {
         try upsert(db, site: site, unit: unit)
         try db.execute(sql: """
-            UPDATE _hub_nodes SET last_push_at = ?, pushed_through = ?, changes_received = changes_received + ?,
+            UPDATE _hub_nodes SET last_push_at = ?, pushed_through = MAX(COALESCE(pushed_through, 0), ?), changes_received = changes_received + ?,
                 changes_refused = changes_refused + ? WHERE site = ?
             """, arguments: [Self.now(), through, received, refused, site])
     }

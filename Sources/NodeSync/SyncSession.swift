@@ -91,31 +91,77 @@ public final class SyncSession: Sendable {
         }
     }
 
+    /// One push batch, read and encoded: the page it comes from, the changes it sends and the body.
+    private struct PushBatch: Sendable {
+        var cursor: ChangeCursor
+        var page: ChangePage
+        var outgoing: [Change]
+        var body: [UInt8]
+    }
+
+    /// Reads the batch after `cursor` and encodes its request body.
+    private func prepareBatch(after cursor: ChangeCursor, limit: Int, sites: Set<SiteID>) throws -> PushBatch {
+        let page = try replica.changes(after: cursor, limit: limit)
+        let outgoing = page.changes.filter { sites.contains($0.site) }
+        guard !outgoing.isEmpty else { return PushBatch(cursor: cursor, page: page, outgoing: [], body: []) }
+        let set = ChangeSet(changes: outgoing, siteUnits: page.siteUnits, schemaVersion: replica.schema.version,
+                            source: .init(site: replica.site.rawValue, unit: replica.unit, version: page.next.position, since: cursor.position))
+        let body = try WireJSON.encode(PushRequest(through: WireCursor(baseline: page.next.baseline, position: page.next.position), changes: set))
+        return PushBatch(cursor: cursor, page: page, outgoing: outgoing, body: body)
+    }
+
+    /// At most this many push requests are in flight: while the hub merges one batch, it already
+    /// receives and decodes the next, and this node reads and encodes the one after. One only
+    /// under a bandwidth cap: libcurl caps each transfer, and the cap is for the whole link.
+    var pushWindow: Int { client.configuration.maxSendBytesPerSecond == nil ? 2 : 1 }
+
+    /// A batch read, and its request when it has changes to send.
+    private struct PushInFlight {
+        var batch: PushBatch
+        var response: Task<HubResponse, any Error>?
+    }
+
+    /// Pushes batch after batch, keeping up to ``pushWindow`` requests in flight (each starts
+    /// where the one before ends). Acknowledgements are committed strictly in order, each with
+    /// its cursor and quarantine: if one fails, the round stops and nothing after it is recorded
+    /// (a batch the hub merged anyway is merged again harmlessly next time).
     func push(_ report: inout SyncReport) async throws {
         let sites = try replica.pushSites()
         let limits = hubLimits.withLock { $0 }
         // Never more than the hub accepts: its batch limit, and its body limit with room for headers.
         let maxChanges = min(batchChanges, limits?.maxBatchChanges ?? batchChanges)
         let maxBytes = min(batchBytes, (limits?.maxBodyBytes).map { $0 - $0 / 8 } ?? batchBytes)
-        var limit = maxChanges
+        var window: [PushInFlight] = []
+        defer { for entry in window { entry.response?.cancel() } }
+        var readCursor = try replica.cursor("push")
+        var moreToRead = true
         while true {
-            let cursor = try replica.cursor("push")
-            let page = try replica.changes(after: cursor, limit: limit)
-            let outgoing = page.changes.filter { sites.contains($0.site) }
-            if outgoing.isEmpty {
+            // Fill the window: read and encode the next batches, and send them.
+            while moreToRead && window.count < pushWindow {
+                var limit = maxChanges
+                var batch = try prepareBatch(after: readCursor, limit: limit, sites: sites)
+                while batch.body.count > maxBytes && limit > 1 {
+                    limit = max(1, limit / 2)  // too many bytes: a smaller batch, same cursor
+                    batch = try prepareBatch(after: readCursor, limit: limit, sites: sites)
+                }
+                let body = batch.body
+                let client = self.client
+                window.append(PushInFlight(batch: batch, response: batch.outgoing.isEmpty ? nil : Task {
+                    try await client.sendWithRetry(.post("/v1/push", body: body))
+                }))
+                readCursor = batch.page.next
+                moreToRead = batch.page.hasMore
+            }
+            guard !window.isEmpty else { return }
+            let entry = window.removeFirst()
+            let page = entry.batch.page
+            guard let response = try await entry.response?.value else {
                 // Only changes pulled from the hub in this stretch: nothing to send, move on.
                 try await replica.writer.write { db in try self.replica.setCursor("push", page.next, db) }
-                if page.hasMore { continue } else { return }
-            }
-            let set = ChangeSet(changes: outgoing, siteUnits: page.siteUnits, schemaVersion: replica.schema.version,
-                                source: .init(site: replica.site.rawValue, unit: replica.unit, version: page.next.position, since: cursor.position))
-            let body = try WireJSON.encode(PushRequest(through: WireCursor(baseline: page.next.baseline, position: page.next.position), changes: set))
-            if body.count > maxBytes && limit > 1 {
-                limit = max(1, limit / 2)  // too many bytes: a smaller batch, same cursor
                 continue
             }
-            let response = try await client.sendWithRetry(.post("/v1/push", body: body))
             count(response, &report)
+            let outgoing = entry.batch.outgoing
             let answer = try WireJSON.decode(PushResponse.self, from: response.body, what: "push response")
             guard answer.acknowledged == WireCursor(baseline: page.next.baseline, position: page.next.position) else {
                 throw SyncError("the hub acknowledged \(answer.acknowledged) instead of the batch sent; not advancing")
@@ -140,19 +186,24 @@ public final class SyncSession: Sendable {
             report.pushBatches += 1
             report.refusedChanges += answer.refused.count
             report.hubVersion = answer.hubVersion
-            limit = maxChanges
-            if !page.hasMore { return }
         }
     }
 
+    private func pullRequest(_ cursor: ChangeCursor) -> HubRequest {
+        .get("/v1/pull?site=\(replica.site.rawValue)&baseline=\(cursor.baseline)&position=\(cursor.position)&limit=\(batchChanges)")
+    }
+
+    /// Pulls page after page. As soon as a page arrives the next one is requested (its cursor is
+    /// in the page), so the hub reads and encodes it while this node merges the one it has; pages
+    /// are still applied one at a time, in order, each with its cursor.
     func pull(_ report: inout SyncReport) async throws {
+        var response = try await client.sendWithRetry(pullRequest(try replica.cursor("pull")))
         while true {
-            let cursor = try replica.cursor("pull")
-            let path = "/v1/pull?site=\(replica.site.rawValue)&baseline=\(cursor.baseline)&position=\(cursor.position)&limit=\(batchChanges)"
-            let response = try await client.sendWithRetry(.get(path))
             count(response, &report)
             let answer = try WireJSON.decode(PullResponse.self, from: response.body, what: "pull response")
             let decoded = try answer.changes.decodedChanges()
+            let nextCursor = ChangeCursor(baseline: answer.next.baseline, position: answer.next.position)
+            async let following: HubResponse? = answer.more ? client.sendWithRetry(pullRequest(nextCursor)) : nil
             // The page and the cursor that records it commit together.
             let applied = try await replica.writer.write { db -> ApplyReport in
                 let before = try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0
@@ -163,7 +214,7 @@ public final class SyncSession: Sendable {
                 if push.baseline == before && push.position == before && applied.version > before {
                     try self.replica.setCursor("push", ChangeCursor(applied.version), db)
                 }
-                try self.replica.setCursor("pull", ChangeCursor(baseline: answer.next.baseline, position: answer.next.position), db)
+                try self.replica.setCursor("pull", nextCursor, db)
                 try self.replica.setMeta(["hub_version": String(answer.hubVersion), "hub_pulled_position": String(answer.next.position)], db)
                 return applied
             }
@@ -171,7 +222,8 @@ public final class SyncSession: Sendable {
             report.appliedChanges += applied.applied
             report.pullPages += 1
             report.hubVersion = answer.hubVersion
-            if !answer.more { return }
+            guard answer.more, let next = try await following else { return }
+            response = next
         }
     }
 

@@ -193,10 +193,11 @@ public struct RecordValidator: Sendable {
     static func checkKeyPart(_ part: String, field: String, table: String, allowSlash: Bool) throws(RecordError) {
         if part.isEmpty { throw RecordError(table: table, field: field, message: "key is empty") }
         if part.utf8.count > 200 { throw RecordError(table: table, field: field, message: "key longer than 200 bytes") }
-        if part.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        // General category Cc: U+0000–U+001F and U+007F–U+009F.
+        if part.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
             throw RecordError(table: table, field: field, message: "key contains a control character")
         }
-        if !allowSlash && part.contains("/") {
+        if !allowSlash && part.utf8.contains(UInt8(ascii: "/")) {
             throw RecordError(table: table, field: field, message: "a key field cannot contain '/' (got \"\(part)\")")
         }
     }

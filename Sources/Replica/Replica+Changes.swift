@@ -108,13 +108,6 @@ private struct VersionStream {
 }
 
 extension TableStore {
-    /// `SELECT _v, id, _cl, _hlc, _clk, columns... WHERE _v > ? ORDER BY _v LIMIT ?`: the rows a
-    /// change page reads, decoded by ``appendChanges(of:version:cursor:sites:excluding:filter:to:siteUnits:)``.
-    var changesSQL: String {
-        let columns = (["_v", "id", "_cl", "_hlc", "_clk"] + schema.columns.map { SQL.quote($0.name) }).joined(separator: ", ")
-        return "SELECT \(columns) FROM \(SQL.quote(schema.name)) WHERE _v > ? ORDER BY _v LIMIT ?"
-    }
-
     /// Appends the changes of the row `statement` stands on (selected by ``changesSQL``) that a
     /// reader at `cursor` has not received: the row marker first, then fields by name — the order
     /// of `RowState.changes`. Reads the columns straight from SQLite: no `Row`, no `RowState`.

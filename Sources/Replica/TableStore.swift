@@ -30,6 +30,9 @@ struct TableStore: Sendable {
     /// by `changesCount == 0`, and the merge falls back to load, merge and upsert.
     let insertNewSQL: String
     let upsertSQL: String
+    /// `SELECT _v, id, _cl, _hlc, _clk, columns... WHERE _v > ? ORDER BY _v LIMIT ?`: the rows a
+    /// change page reads, decoded by ``appendChanges(of:version:cursor:sites:excluding:filter:to:siteUnits:)``.
+    let changesSQL: String
 
     init(schema: TableSchema) {
         self.schema = schema
@@ -48,6 +51,7 @@ struct TableStore: Sendable {
         insertNewSQL = insertSQL + " ON CONFLICT(id) DO NOTHING"
         let updates = all.dropFirst().map { "\($0) = excluded.\($0)" }
         upsertSQL = insertSQL + " ON CONFLICT(id) DO UPDATE SET " + updates.joined(separator: ", ")
+        changesSQL = "SELECT \((["_v", "id", "_cl", "_hlc", "_clk"] + columns).joined(separator: ", ")) FROM \(table) WHERE _v > ? ORDER BY _v LIMIT ?"
     }
 
     /// The SQL that creates the table and its version index.
