@@ -64,6 +64,11 @@ public struct RecordValidator: Sendable {
     /// storage class, vocabulary and range. Returns the problem, or nil.
     public func problem(with value: Value, in columnName: String) -> RecordError? {
         guard let column = table.column(columnName) else { return unknownField(columnName) }
+        return problem(with: value, in: column)
+    }
+
+    /// As ``problem(with:in:)-(_,String)`` for a column already looked up.
+    public func problem(with value: Value, in column: ColumnSchema) -> RecordError? {
         switch (column.type, value) {
         case (_, .null), (.text, .text), (.integer, .integer), (.real, .real), (.real, .integer): break
         case (.boolean, .integer(let i)) where i == 0 || i == 1: break

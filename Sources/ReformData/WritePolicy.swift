@@ -54,18 +54,19 @@ public struct WritePolicy: Sendable {
             if change.hlc.millis > nowMillis + maxClockSkewMillis {
                 refusal = Refusal("clock_skew", "stamped \((change.hlc.millis - nowMillis) / 1000) s in the future; fix the node's clock (NTP)")
             } else if let column = change.column {
-                if table.column(column) == nil {
+                let declared = table.column(column)
+                if declared == nil {
                     refusal = Refusal("unknown_column", "\(table.name) has no field '\(column)'")
-                } else if let problem = validator.problem(with: change.value, in: column) {
+                } else if let problem = validator.problem(with: change.value, in: declared!) {
                     refusal = Refusal("bad_value", problem.description)
-                } else if table.column(column)!.writer == .hub {
+                } else if declared!.writer == .hub {
                     refusal = Refusal("hub_only", "only the hub (Sở Nội vụ) writes \(table.name).\(column)")
                 } else if !ownsRow {
                     refusal = notOwner(table, owner, unit)
                 } else if column == table.ownerColumn, change.value != .text(unit) {
                     refusal = Refusal("not_owner", "\(table.name).\(column) must stay \(unit): a unit cannot hand its record to another unit")
                 } else if table.lifecycle == .appendOnly, let stored = storedRow, stored.exists, change.causalLength == stored.causalLength,
-                          stored.cells[column].map({ $0.value != Self.stored(change.value, table.column(column)!.type) || $0.stamp != change.stamp }) ?? true {
+                          stored.cells[column].map({ $0.value != Self.stored(change.value, declared!.type) || $0.stamp != change.stamp }) ?? true {
                     // A re-sent field is identical (once stored as its column's type); anything else,
                     // including a field added later, changes a report already written.
                     refusal = Refusal("append_only", "\(table.name) records cannot be changed once written")

@@ -68,39 +68,40 @@ extension ChangeSet {
             siteIDs.append(site)
             if let unit = entry.unit { siteUnits[site] = unit.nfc }
         }
-        func stamp(_ offset: UInt64, _ site: Int, _ where: String) throws(WireError) -> Stamp {
-            guard site >= 0 && site < siteIDs.count else { throw WireError("\(`where`): site \(site) is not in sites (\(siteIDs.count) listed)") }
+        func stamp(_ offset: UInt64, _ site: Int, _ where: @autoclosure () -> String) throws(WireError) -> Stamp {
+            guard site >= 0 && site < siteIDs.count else { throw WireError("\(`where`()): site \(site) is not in sites (\(siteIDs.count) listed)") }
             let (hlc, overflow) = hlc0.addingReportingOverflow(offset)
-            guard !overflow else { throw WireError("\(`where`): hlc offset \(offset) overflows") }
+            guard !overflow else { throw WireError("\(`where`()): hlc offset \(offset) overflows") }
             return Stamp(hlc: HLC(rawValue: hlc), site: siteIDs[site])
         }
         var changes: [Change] = []
         changes.reserveCapacity(rows.count * 4)
         for (i, row) in rows.enumerated() {
-            let place = "rows[\(i)] (\(row.t) \(row.k))"
+            // Only built for an error message.
+            func place() -> String { "rows[\(i)] (\(row.t) \(row.k))" }
             let key = row.k.nfc
-            let rowStamp = try stamp(row.h, row.s, place)
+            let rowStamp = try stamp(row.h, row.s, place())
             switch row.m {
             case .defaultStamp?:
                 changes.append(Change(table: row.t, key: key, column: nil, value: .null, stamp: rowStamp, causalLength: row.l))
             case let .own(hlc, site)?:
-                changes.append(Change(table: row.t, key: key, column: nil, value: .null, stamp: try stamp(hlc, site, place), causalLength: row.l))
+                changes.append(Change(table: row.t, key: key, column: nil, value: .null, stamp: try stamp(hlc, site, place()), causalLength: row.l))
             case nil:
                 break
             }
             for (column, json) in (row.c ?? [:]).sorted(by: { $0.key < $1.key }) {
-                changes.append(Change(table: row.t, key: key, column: column.nfc, value: try Self.value(json, "\(place).\(column)"),
+                changes.append(Change(table: row.t, key: key, column: column.nfc, value: try Self.value(json, "\(place()).\(column)"),
                                       stamp: rowStamp, causalLength: row.l))
             }
             for (column, triple) in (row.x ?? [:]).sorted(by: { $0.key < $1.key }) {
                 guard triple.count == 3, case .integer(let hlc) = triple[1], case .integer(let site) = triple[2], hlc >= 0 else {
-                    throw WireError("\(place).\(column): expected [value, hlc offset, site]")
+                    throw WireError("\(place()).\(column): expected [value, hlc offset, site]")
                 }
-                changes.append(Change(table: row.t, key: key, column: column.nfc, value: try Self.value(triple[0], "\(place).\(column)"),
-                                      stamp: try stamp(UInt64(hlc), Int(site), place), causalLength: row.l))
+                changes.append(Change(table: row.t, key: key, column: column.nfc, value: try Self.value(triple[0], "\(place()).\(column)"),
+                                      stamp: try stamp(UInt64(hlc), Int(site), place()), causalLength: row.l))
             }
             for change in changes.suffix(from: changes.count - ((row.m == nil ? 0 : 1) + (row.c?.count ?? 0) + (row.x?.count ?? 0))) {
-                if let problem = change.structuralProblem { throw WireError("\(place): \(problem)") }
+                if let problem = change.structuralProblem { throw WireError("\(place()): \(problem)") }
             }
         }
         return (changes, siteUnits)
@@ -120,16 +121,16 @@ extension ChangeSet {
         }
     }
 
-    static func value(_ json: JSONValue, _ place: String) throws(WireError) -> Value {
+    static func value(_ json: JSONValue, _ place: @autoclosure () -> String) throws(WireError) -> Value {
         switch json {
         case .null: return .null
         case .integer(let i): return .integer(i)
         case .double(let d):
-            guard d.isFinite else { throw WireError("\(place): number is not finite") }
+            guard d.isFinite else { throw WireError("\(place()): number is not finite") }
             return .real(d)
         case .string(let s): return .text(s.nfc)
         case .bool(let b): return .integer(b ? 1 : 0)
-        case .array, .object: throw WireError("\(place): a field value must be null, a number or text")
+        case .array, .object: throw WireError("\(place()): a field value must be null, a number or text")
         }
     }
 }

@@ -111,7 +111,7 @@ extension ChangeSet: JSONWritable, JSONReadable {
                 var list: [RowChanges] = []
                 var firstRow = true
                 while try scanner.nextElement(first: &firstRow, where_) {
-                    list.append(try RowChanges.read(from: &scanner, path: "\(where_)[\(list.count)]"))
+                    list.append(try RowChanges.read(from: &scanner, in: where_, at: list.count))
                 }
                 rows = list
             case "source":
@@ -185,7 +185,9 @@ extension ChangeSet.RowChanges {
         writer.byte(UInt8(ascii: "}"))
     }
 
-    static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
+    /// Reads element `index` of the rows array at `rows` (the path is built only for errors).
+    static func read(from scanner: inout JSONScanner, in rows: String, at index: Int) throws(WireError) -> Self {
+        var path: String { "\(rows)[\(index)]" }
         var t: String?, k: String?, l: UInt64?, h: UInt64?, s: Int?
         var m: ChangeSet.Stamped?, c: [String: JSONValue]?, x: [String: [JSONValue]]?
         try scanner.beginObject(path)
