@@ -193,22 +193,39 @@ public final class SyncSession: Sendable {
         .get("/v1/pull?site=\(replica.site.rawValue)&baseline=\(cursor.baseline)&position=\(cursor.position)&limit=\(batchChanges)")
     }
 
+    /// A pulled page, decoded.
+    private struct PulledPage: Sendable {
+        var bytes: (sent: Int, received: Int)
+        var answer: PullResponse
+        var changes: [Change]
+        var siteUnits: [SiteID: String]
+    }
+
+    /// Requests the page after `cursor` and decodes it.
+    private func fetchPage(_ cursor: ChangeCursor) async throws -> PulledPage {
+        let response = try await client.sendWithRetry(pullRequest(cursor))
+        let answer = try WireJSON.decode(PullResponse.self, from: response.body, what: "pull response")
+        let decoded = try answer.changes.decodedChanges()
+        return PulledPage(bytes: (response.bytesSent, response.bytesReceived), answer: answer, changes: decoded.changes, siteUnits: decoded.siteUnits)
+    }
+
     /// Pulls page after page. As soon as a page arrives the next one is requested (its cursor is
-    /// in the page), so the hub reads and encodes it while this node merges the one it has; pages
-    /// are still applied one at a time, in order, each with its cursor.
+    /// in the page) and decoded when it comes, while this node merges the one it has and the hub
+    /// reads the next; pages are still applied one at a time, in order, each with its cursor.
     func pull(_ report: inout SyncReport) async throws {
-        var response = try await client.sendWithRetry(pullRequest(try replica.cursor("pull")))
+        var page = try await fetchPage(try replica.cursor("pull"))
         while true {
-            count(response, &report)
-            let answer = try WireJSON.decode(PullResponse.self, from: response.body, what: "pull response")
-            let decoded = try answer.changes.decodedChanges()
+            report.bytesSent += page.bytes.sent
+            report.bytesReceived += page.bytes.received
+            let answer = page.answer
             let nextCursor = ChangeCursor(baseline: answer.next.baseline, position: answer.next.position)
-            async let following: HubResponse? = answer.more ? client.sendWithRetry(pullRequest(nextCursor)) : nil
+            async let following: PulledPage? = answer.more ? fetchPage(nextCursor) : nil
             // The page and the cursor that records it commit together.
+            let changes = page.changes, siteUnits = page.siteUnits
             let applied = try await replica.writer.write { db -> ApplyReport in
                 let before = try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0
                 let push = try self.replica.cursor("push", db)
-                let applied = try self.replica.apply(decoded.changes, siteUnits: decoded.siteUnits, db)
+                let applied = try self.replica.apply(changes, siteUnits: siteUnits, db)
                 // Nothing was waiting to be pushed, and the page only brings other sites' changes:
                 // the push cursor moves past it, so the next push does not scan it for nothing.
                 if push.baseline == before && push.position == before && applied.version > before {
@@ -218,12 +235,12 @@ public final class SyncSession: Sendable {
                 try self.replica.setMeta(["hub_version": String(answer.hubVersion), "hub_pulled_position": String(answer.next.position)], db)
                 return applied
             }
-            report.pulledChanges += decoded.changes.count
+            report.pulledChanges += changes.count
             report.appliedChanges += applied.applied
             report.pullPages += 1
             report.hubVersion = answer.hubVersion
             guard answer.more, let next = try await following else { return }
-            response = next
+            page = next
         }
     }
 

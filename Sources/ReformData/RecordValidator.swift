@@ -174,16 +174,16 @@ public struct RecordValidator: Sendable {
             try Self.checkKeyPart(supplied, field: "id", table: table.name, allowSlash: true)
             return supplied
         }
-        var parts: [String] = []
+        var derived = ""
         for name in table.keyColumns {
             guard let value = values[name], !value.isNull else {
                 throw error(name, "missing: it is part of the row key (\(table.keyColumns.joined(separator: ", ")))")
             }
             let part = value.description
             try Self.checkKeyPart(part, field: name, table: table.name, allowSlash: false)
-            parts.append(part)
+            if !derived.isEmpty { derived.append("/") }
+            derived.append(part)
         }
-        let derived = parts.joined(separator: "/")
         if let supplied, supplied != derived {
             throw error("id", "\"\(supplied)\" does not match the key fields, which give \"\(derived)\"")
         }

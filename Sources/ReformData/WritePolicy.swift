@@ -43,8 +43,12 @@ public struct WritePolicy: Sendable {
         // The owner of a row: what the hub has, or for a new row what the batch says.
         var owner = storedOwner
         if owner == nil, let ownerColumn = table.ownerColumn {
-            let written = changes.filter { $0.column == ownerColumn }.max { ($0.causalLength, $0.stamp) < ($1.causalLength, $1.stamp) }
-            if case .text(let value)? = written?.value { owner = value }
+            var written: Int?
+            for i in changes.indices where changes[i].column == ownerColumn {
+                if let w = written, (changes[i].causalLength, changes[i].stamp) <= (changes[w].causalLength, changes[w].stamp) { continue }
+                written = i
+            }
+            if let written, case .text(let value) = changes[written].value { owner = value }
         }
         let ownsRow = table.ownerColumn != nil && owner == unit
         var rowRefusal: Refusal?
@@ -105,7 +109,7 @@ public struct WritePolicy: Sendable {
     /// A creation must bring the required fields and, for tables with key fields, a key that
     /// those fields give (so two units cannot create the same record under different keys).
     func creationProblem(_ table: TableSchema, key: String, life: UInt64, changes: [Change]) -> Refusal? {
-        var values: [String: Value] = [:]
+        var values = [String: Value](minimumCapacity: changes.count)
         for change in changes where change.causalLength == life {
             if let column = change.column { values[column] = change.value }
         }

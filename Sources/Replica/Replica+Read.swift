@@ -88,9 +88,18 @@ extension Replica {
     /// policy check reads them in the same transaction that merges the batch), reading the site table once.
     public func rowStates(_ rows: [(table: String, key: String)], _ db: Database) throws -> [(state: RowState, owner: String?)?] {
         let sites = try SiteTable.load(db)
-        return try rows.map { row in
-            guard let stored = try store(row.table).load(db, key: row.key, sites: sites) else { return nil }
-            return (stored.state, stored.owner)
+        var result: [(state: RowState, owner: String?)?] = []
+        result.reserveCapacity(rows.count)
+        var current: (store: TableStore, statement: Statement)?
+        for row in rows {
+            // A batch holds runs of rows of one table: look the store and statement up per run.
+            if current?.store.schema.name != row.table {
+                let store = try store(row.table)
+                current = (store, try db.cachedStatement(sql: store.selectSQL))
+            }
+            let stored = try current!.store.load(current!.statement, key: row.key, sites: sites)
+            result.append(stored.map { ($0.state, $0.owner) })
         }
+        return result
     }
 }
