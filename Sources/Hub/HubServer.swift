@@ -46,7 +46,7 @@ public enum HubServer {
             try await respond(request, logger: logger) {
                 let unit = try service.authenticate(authorization: request.headers[.authorization])
                 let body = try await readBody(request, limit: limit)
-                let message = try WireJSON.decode(PushRequest.self, from: body, what: "push")
+                let message = try WireJSON.read(ReceivedPush.self, from: body, what: "push")
                 return try await service.push(message, unit: unit)
             }
         }

@@ -92,12 +92,12 @@ public final class HubService: Sendable {
 
     /// Checks every change against the schema and who may write it, merges the accepted ones
     /// and records the node's progress, all in one transaction.
-    public func push(_ request: PushRequest, unit: String) async throws -> PushResponse {
+    public func push(_ request: ReceivedPush, unit: String) async throws -> PushResponse {
         var received: (changes: [Change], siteUnits: [SiteID: String])
         guard request.changes.schema == replica.schema.version else {
             throw HubError(status: 409, code: "schema_mismatch", message: "the change set is for schema \(request.changes.schema), the hub's is \(replica.schema.version)")
         }
-        do { received = try request.changes.decodedChanges() } catch { throw HubError.badRequest("changes: \(error.message)") }
+        do { received = try request.changes.resolved() } catch { throw HubError.badRequest("changes: \(error.message)") }
         // The pushing node may name units only for sites of its own unit: the audit trail cannot be falsified.
         received.siteUnits = received.siteUnits.filter { $0.value == unit }
         let decoded = received

@@ -196,7 +196,7 @@ public final class SyncSession: Sendable {
     /// A pulled page, decoded.
     private struct PulledPage: Sendable {
         var bytes: (sent: Int, received: Int)
-        var answer: PullResponse
+        var answer: ReceivedPullPage
         var changes: [Change]
         var siteUnits: [SiteID: String]
     }
@@ -204,8 +204,8 @@ public final class SyncSession: Sendable {
     /// Requests the page after `cursor` and decodes it.
     private func fetchPage(_ cursor: ChangeCursor) async throws -> PulledPage {
         let response = try await client.sendWithRetry(pullRequest(cursor))
-        let answer = try WireJSON.decode(PullResponse.self, from: response.body, what: "pull response")
-        let decoded = try answer.changes.decodedChanges()
+        let answer = try WireJSON.read(ReceivedPullPage.self, from: response.body, what: "pull response")
+        let decoded = try answer.changes.resolved()
         return PulledPage(bytes: (response.bytesSent, response.bytesReceived), answer: answer, changes: decoded.changes, siteUnits: decoded.siteUnits)
     }
 

@@ -85,26 +85,7 @@ extension ChangeSet: JSONWritable, JSONReadable {
             case "protocol": version = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
             case "schema": schema = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
             case "hlc0": hlc0 = try scanner.readUInt64(member(path, key))
-            case "sites":
-                let where_ = member(path, key)
-                try scanner.beginArray(where_)
-                var list: [SiteEntry] = []
-                var firstSite = true
-                while try scanner.nextElement(first: &firstSite, where_) {
-                    let place = "\(where_)[\(list.count)]"
-                    try scanner.beginArray(place)
-                    var firstPart = true
-                    guard try scanner.nextElement(first: &firstPart, place) else { throw WireError("\(place): expected [\"site id\", \"UNIT\"]") }
-                    let site = try scanner.readString(place + "[0]")
-                    var unit: String?
-                    if try scanner.nextElement(first: &firstPart, place) {
-                        unit = scanner.readNull() ? nil : try scanner.readString(place + "[1]")
-                        // Like `JSONDecoder`, members after the unit are not read: skip them.
-                        while try scanner.nextElement(first: &firstPart, place) { _ = try scanner.readValue(place) }
-                    }
-                    list.append(SiteEntry(site: site, unit: unit))
-                }
-                sites = list
+            case "sites": sites = try ChangeSet.readSites(from: &scanner, path: member(path, key))
             case "rows":
                 let where_ = member(path, key)
                 try scanner.beginArray(where_)
@@ -199,18 +180,7 @@ extension ChangeSet.RowChanges {
             case "l": l = try scanner.readUInt64(path + ".l")
             case "h": h = try scanner.readUInt64(path + ".h")
             case "s": s = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), path + ".s"))
-            case "m":
-                if scanner.readNull() { m = nil; continue }
-                switch try scanner.readValue(path + ".m") {
-                case .integer(1): m = .defaultStamp
-                case .integer(let flag): throw WireError("\(path).m: a row marker must be 1 or [hlc, site], got \(flag)")
-                case .array(let pair):
-                    guard pair.count == 2, case .integer(let hlc) = pair[0], hlc >= 0, case .integer(let site) = pair[1], site >= 0 else {
-                        throw WireError("\(path).m: a row marker must be 1 or [hlc, site]")
-                    }
-                    m = .own(hlc: UInt64(hlc), site: Int(site))
-                default: throw WireError("\(path).m: a row marker must be 1 or [hlc, site]")
-                }
+            case "m": m = try ChangeSet.readMarker(from: &scanner, path: path + ".m")
             case "c":
                 if scanner.readNull() { c = nil; continue }
                 try scanner.beginObject(path + ".c")
@@ -302,20 +272,50 @@ extension PushRequest: JSONWritable, JSONReadable {
     }
 
     static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
-        var changes: ChangeSet?, through: WireCursor?
-        try scanner.beginObject(path)
-        var first = true
-        while let key = try scanner.nextKey(first: &first, path) {
-            switch key {
-            case "changes": changes = try ChangeSet.read(from: &scanner, path: member(path, key))
-            case "through": through = try WireCursor.read(from: &scanner, path: member(path, key))
-            default: _ = try scanner.readValue(member(path, key))
-            }
-        }
-        guard let through else { throw WireError("missing field \(member(path, "through"))") }
-        guard let changes else { throw WireError("missing field \(member(path, "changes"))") }
+        let (through, changes) = try readPush(from: &scanner, path: path) { scanner, path throws(WireError) in try ChangeSet.read(from: &scanner, path: path) }
         return Self(through: through, changes: changes)
     }
+}
+
+/// The members of a push request, with the change set read by `readChanges`.
+func readPush<Changes>(from scanner: inout JSONScanner, path: String,
+                       _ readChanges: (inout JSONScanner, String) throws(WireError) -> Changes) throws(WireError) -> (WireCursor, Changes) {
+    var changes: Changes?, through: WireCursor?
+    try scanner.beginObject(path)
+    var first = true
+    while let key = try scanner.nextKey(first: &first, path) {
+        switch key {
+        case "changes": changes = try readChanges(&scanner, member(path, key))
+        case "through": through = try WireCursor.read(from: &scanner, path: member(path, key))
+        default: _ = try scanner.readValue(member(path, key))
+        }
+    }
+    guard let through else { throw WireError("missing field \(member(path, "through"))") }
+    guard let changes else { throw WireError("missing field \(member(path, "changes"))") }
+    return (through, changes)
+}
+
+/// The members of a pull page, with the change set read by `readChanges`.
+func readPull<Changes>(from scanner: inout JSONScanner, path: String,
+                       _ readChanges: (inout JSONScanner, String) throws(WireError) -> Changes) throws(WireError)
+    -> (changes: Changes, next: WireCursor, more: Bool, hubVersion: Int64) {
+    var changes: Changes?, next: WireCursor?, more: Bool?, hubVersion: Int64?
+    try scanner.beginObject(path)
+    var first = true
+    while let key = try scanner.nextKey(first: &first, path) {
+        switch key {
+        case "changes": changes = try readChanges(&scanner, member(path, key))
+        case "next": next = try WireCursor.read(from: &scanner, path: member(path, key))
+        case "more": more = try scanner.readBool(member(path, key))
+        case "hub_version": hubVersion = try scanner.readInt(in: Int64.min...Int64.max, member(path, key))
+        default: _ = try scanner.readValue(member(path, key))
+        }
+    }
+    guard let changes else { throw WireError("missing field \(member(path, "changes"))") }
+    guard let next else { throw WireError("missing field \(member(path, "next"))") }
+    guard let more else { throw WireError("missing field \(member(path, "more"))") }
+    guard let hubVersion else { throw WireError("missing field \(member(path, "hub_version"))") }
+    return (changes, next, more, hubVersion)
 }
 
 extension PullResponse: JSONWritable, JSONReadable {
@@ -332,22 +332,7 @@ extension PullResponse: JSONWritable, JSONReadable {
     }
 
     static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
-        var changes: ChangeSet?, next: WireCursor?, more: Bool?, hubVersion: Int64?
-        try scanner.beginObject(path)
-        var first = true
-        while let key = try scanner.nextKey(first: &first, path) {
-            switch key {
-            case "changes": changes = try ChangeSet.read(from: &scanner, path: member(path, key))
-            case "next": next = try WireCursor.read(from: &scanner, path: member(path, key))
-            case "more": more = try scanner.readBool(member(path, key))
-            case "hub_version": hubVersion = try scanner.readInt(in: Int64.min...Int64.max, member(path, key))
-            default: _ = try scanner.readValue(member(path, key))
-            }
-        }
-        guard let changes else { throw WireError("missing field \(member(path, "changes"))") }
-        guard let next else { throw WireError("missing field \(member(path, "next"))") }
-        guard let more else { throw WireError("missing field \(member(path, "more"))") }
-        guard let hubVersion else { throw WireError("missing field \(member(path, "hub_version"))") }
-        return Self(changes: changes, next: next, more: more, hubVersion: hubVersion)
+        let page = try readPull(from: &scanner, path: path) { scanner, path throws(WireError) in try ChangeSet.read(from: &scanner, path: path) }
+        return Self(changes: page.changes, next: page.next, more: page.more, hubVersion: page.hubVersion)
     }
 }

@@ -203,14 +203,19 @@ public enum WireJSON {
 
     /// Decodes, turning any decoding failure into a ``WireError`` that says where.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(WireError) -> T {
-        if let readable = type as? any JSONReadable.Type {
-            do {
-                return try JSONScanner.scan(bytes) { scanner throws(WireError) in try readable.read(from: &scanner, path: "") } as! T
-            } catch {
-                throw WireError("\(what): \(error.message)")
-            }
-        }
+        if type is any JSONReadable.Type { return try read(type, from: bytes, what: what) }
         return try decodeWithFoundation(type, from: bytes, what: what)
+    }
+
+    /// Reads a message that only the hand-written reader knows (``ReceivedPush``,
+    /// ``ReceivedPullPage``, ``ReceivedChangeSet``).
+    public static func read<T>(_ type: T.Type, from bytes: [UInt8], what: String) throws(WireError) -> T {
+        guard let readable = type as? any JSONReadable.Type else { preconditionFailure("\(type) has no hand-written reader") }
+        do {
+            return try JSONScanner.scan(bytes) { scanner throws(WireError) in try readable.read(from: &scanner, path: "") } as! T
+        } catch {
+            throw WireError("\(what): \(error.message)")
+        }
     }
 
     /// `JSONEncoder`, for every type (the tests compare it with the hand-written writer).

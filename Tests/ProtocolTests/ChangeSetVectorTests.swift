@@ -101,6 +101,13 @@ struct ChangeSetVectorTests {
                     #expect(error.message.contains(reason), "\(what) (\(reader)): failed with \"\(error.message)\", expected it to mention \"\(reason)\"")
                 }
             }
+            // And straight into changes, as the hub reads a push and a node a pull page.
+            do throws(WireError) {
+                _ = try WireJSON.read(ReceivedChangeSet.self, from: bytes, what: "changes").resolved()
+                Issue.record("\(what) (straight into changes): accepted, but it should fail with \"\(reason)\"")
+            } catch {
+                #expect(error.message.contains(reason), "\(what) (straight into changes): failed with \"\(error.message)\", expected \"\(reason)\"")
+            }
         }
     }
 }

@@ -1,0 +1,293 @@
+import CRDT
+import ReformData
+
+/// A change set read straight into ``Change``s: what a hub merges from a push and a node from a
+/// pull, without building the row model (``ChangeSet/RowChanges``) first.
+///
+/// Reading happens in two steps, as with the row model: ``read(from:path:)`` checks the JSON's
+/// shape (its errors are the body's), ``resolved()`` checks the content — format, protocol, site
+/// ids, stamps, values, well-formed changes — and throws the same ``WireError`` that
+/// ``ChangeSet/decodedChanges()`` throws for the same set. The tests hold the two paths together.
+public struct ReceivedChangeSet: Sendable {
+    public var format: String
+    public var `protocol`: Int
+    public var schema: Int
+    public var source: ChangeSet.Source?
+    var hlc0: UInt64
+    var sites: [ChangeSet.SiteEntry]
+    /// The changes, stamped with their HLC offset and site position until ``resolved()``.
+    var pending: [Change]
+    var rows: [ReceivedRow]
+
+    /// What ``resolved()`` needs of each row: its default stamp, where its changes are, and the
+    /// first problem found in them (at the position it would have been found by the row model).
+    struct ReceivedRow {
+        var table: String
+        var key: String
+        var h: UInt64
+        var s: Int64
+        var changes: Range<Int>
+        var problem: (position: Int, error: WireError)?
+    }
+
+    /// The changes with their stamps, and the unit of each listed site (NFC).
+    public func resolved() throws(WireError) -> (changes: [Change], siteUnits: [SiteID: String]) {
+        guard format == ChangeSet.formatName else { throw WireError("format is \"\(format)\", expected \"\(ChangeSet.formatName)\"") }
+        guard ProtocolVersion.supported.contains(self.protocol) else {
+            throw WireError("protocol version \(self.protocol) is not supported (this build speaks \(ProtocolVersion.supported.map(String.init).joined(separator: ", ")))")
+        }
+        var siteIDs: [SiteID] = []
+        var siteUnits: [SiteID: String] = [:]
+        for (i, entry) in sites.enumerated() {
+            guard let site = SiteID(entry.site) else { throw WireError("sites[\(i)]: \"\(entry.site)\" is not a site id (16 hex digits)") }
+            siteIDs.append(site)
+            if let unit = entry.unit { siteUnits[site] = unit.nfc }
+        }
+        func stamp(_ offset: UInt64, _ site: Int64, _ row: Int) throws(WireError) -> Stamp {
+            guard site >= 0 && site < siteIDs.count else {
+                throw WireError("rows[\(row)] (\(rows[row].table) \(rows[row].key)): site \(site) is not in sites (\(siteIDs.count) listed)")
+            }
+            let (hlc, overflow) = hlc0.addingReportingOverflow(offset)
+            guard !overflow else { throw WireError("rows[\(row)] (\(rows[row].table) \(rows[row].key)): hlc offset \(offset) overflows") }
+            return Stamp(hlc: HLC(rawValue: hlc), site: siteIDs[Int(site)])
+        }
+        var changes = pending
+        for (r, row) in rows.enumerated() {
+            _ = try stamp(row.h, row.s, r)
+            for i in row.changes {
+                if let problem = row.problem, problem.position == i - row.changes.lowerBound { throw problem.error }
+                let placeholder = changes[i].stamp
+                changes[i].stamp = try stamp(placeholder.hlc.rawValue, Int64(bitPattern: placeholder.site.bits), r)
+            }
+            if let problem = row.problem { throw problem.error }
+        }
+        return (changes, siteUnits)
+    }
+
+    /// The number of changes the set carries.
+    public var changeCount: Int { pending.count }
+
+    // MARK: Reading
+
+    static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> ReceivedChangeSet {
+        var format: String?, version: Int?, schema: Int?, hlc0: UInt64?
+        var sites: [ChangeSet.SiteEntry]?, source: ChangeSet.Source?
+        var readRows = false
+        var pending: [Change] = []
+        var rows: [ReceivedRow] = []
+        var scratch = RowScratch()
+        try scanner.beginObject(path)
+        var first = true
+        while let key = try scanner.nextKey(first: &first, path) {
+            switch key {
+            case "format": format = try scanner.readString(member(path, key))
+            case "protocol": version = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
+            case "schema": schema = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
+            case "hlc0": hlc0 = try scanner.readUInt64(member(path, key))
+            case "sites": sites = try ChangeSet.readSites(from: &scanner, path: member(path, key))
+            case "rows":
+                let where_ = member(path, key)
+                // A repeated member replaces the first, as in JSONDecoder.
+                pending.removeAll(keepingCapacity: true)
+                rows.removeAll(keepingCapacity: true)
+                try scanner.beginArray(where_)
+                var firstRow = true
+                while try scanner.nextElement(first: &firstRow, where_) {
+                    try readRow(from: &scanner, in: where_, at: rows.count, scratch: &scratch, into: &pending, rows: &rows)
+                }
+                readRows = true
+            case "source":
+                source = scanner.readNull() ? nil : try ChangeSet.Source.read(from: &scanner, path: member(path, key))
+            default:
+                _ = try scanner.readValue(member(path, key))
+            }
+        }
+        func required<T>(_ value: T?, _ name: String) throws(WireError) -> T {
+            guard let value else { throw WireError("missing field \(member(path, name))") }
+            return value
+        }
+        let set = ReceivedChangeSet(format: try required(format, "format"), protocol: try required(version, "protocol"),
+                                    schema: try required(schema, "schema"), source: source, hlc0: try required(hlc0, "hlc0"),
+                                    sites: try required(sites, "sites"), pending: pending, rows: rows)
+        _ = try required(readRows ? true : nil, "rows")
+        return set
+    }
+
+    /// Buffers reused from row to row: a row's fields arrive before its table, key and stamp.
+    struct RowScratch {
+        var fields: [(name: String, value: JSONValue)] = []
+        var stamped: [(name: String, value: JSONValue)] = []
+
+        mutating func set(_ name: String, _ value: JSONValue, in list: WritableKeyPath<RowScratch, [(name: String, value: JSONValue)]>) {
+            // A repeated field replaces the first, as in a dictionary.
+            if let i = self[keyPath: list].firstIndex(where: { $0.name == name }) {
+                self[keyPath: list][i].value = value
+            } else {
+                self[keyPath: list].append((name, value))
+            }
+        }
+    }
+
+    /// Reads one row object and appends its changes in the row model's order: the marker, the
+    /// fields of `c` by name, then those of `x` by name.
+    static func readRow(from scanner: inout JSONScanner, in rowsPath: String, at index: Int, scratch: inout RowScratch,
+                        into pending: inout [Change], rows: inout [ReceivedRow]) throws(WireError) {
+        var path: String { "\(rowsPath)[\(index)]" }
+        var t: String?, k: String?, l: UInt64?, h: UInt64?, s: Int?
+        var marker: ChangeSet.Stamped?
+        scratch.fields.removeAll(keepingCapacity: true)
+        scratch.stamped.removeAll(keepingCapacity: true)
+        try scanner.beginObject(path)
+        var first = true
+        while let key = try scanner.nextKey(first: &first, path) {
+            switch key {
+            case "t": t = try scanner.readString(path + ".t")
+            case "k": k = try scanner.readString(path + ".k")
+            case "l": l = try scanner.readUInt64(path + ".l")
+            case "h": h = try scanner.readUInt64(path + ".h")
+            case "s": s = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), path + ".s"))
+            case "m": marker = try ChangeSet.readMarker(from: &scanner, path: path + ".m")
+            case "c":
+                scratch.fields.removeAll(keepingCapacity: true)
+                if scanner.readNull() { continue }
+                try scanner.beginObject(path + ".c")
+                var firstField = true
+                while let name = try scanner.nextKey(first: &firstField, path + ".c") {
+                    scratch.set(name, try scanner.readValue("\(path).c.\(name)"), in: \.fields)
+                }
+            case "x":
+                scratch.stamped.removeAll(keepingCapacity: true)
+                if scanner.readNull() { continue }
+                try scanner.beginObject(path + ".x")
+                var firstField = true
+                while let name = try scanner.nextKey(first: &firstField, path + ".x") {
+                    let triple = try scanner.readValue("\(path).x.\(name)")
+                    guard case .array = triple else { throw WireError("\(path).x.\(name): expected [value, hlc offset, site]") }
+                    scratch.set(name, triple, in: \.stamped)
+                }
+            default:
+                _ = try scanner.readValue(member(path, key))
+            }
+        }
+        func required<T>(_ value: T?, _ name: String) throws(WireError) -> T {
+            guard let value else { throw WireError("missing field \(path).\(name)") }
+            return value
+        }
+        let table = try required(t, "t"), rawKey = try required(k, "k"), life = try required(l, "l")
+        let rowHLC = try required(h, "h"), rowSite = Int64(try required(s, "s"))
+        let key = rawKey.nfc
+        // Content problems are kept, not thrown: ``resolved()`` reports them in the row model's order.
+        var place: String { "rows[\(index)] (\(table) \(rawKey))" }
+        let start = pending.count
+        var problem: (position: Int, error: WireError)?
+        func placeholder(_ offset: UInt64, _ site: Int64) -> Stamp { Stamp(hlc: HLC(rawValue: offset), site: SiteID(bits: UInt64(bitPattern: site))) }
+        switch marker {
+        case .defaultStamp?:
+            pending.append(Change(table: table, key: key, column: nil, value: .null, stamp: placeholder(rowHLC, rowSite), causalLength: life))
+        case let .own(hlc, site)?:
+            pending.append(Change(table: table, key: key, column: nil, value: .null, stamp: placeholder(hlc, Int64(site)), causalLength: life))
+        case nil:
+            break
+        }
+        scratch.fields.sort { $0.name < $1.name }
+        for (name, json) in scratch.fields where problem == nil {
+            do throws(WireError) {
+                pending.append(Change(table: table, key: key, column: name.nfc, value: try ChangeSet.value(json, "\(place).\(name)"),
+                                      stamp: placeholder(rowHLC, rowSite), causalLength: life))
+            } catch {
+                problem = (pending.count - start, error)
+            }
+        }
+        scratch.stamped.sort { $0.name < $1.name }
+        for (name, json) in scratch.stamped where problem == nil {
+            guard case .array(let triple) = json, triple.count == 3, case .integer(let hlc) = triple[1], case .integer(let site) = triple[2], hlc >= 0 else {
+                problem = (pending.count - start, WireError("\(place).\(name): expected [value, hlc offset, site]"))
+                break
+            }
+            do throws(WireError) {
+                pending.append(Change(table: table, key: key, column: name.nfc, value: try ChangeSet.value(triple[0], "\(place).\(name)"),
+                                      stamp: placeholder(UInt64(hlc), site), causalLength: life))
+            } catch {
+                problem = (pending.count - start, error)
+            }
+        }
+        if problem == nil {
+            for change in pending[start...] {
+                if let structural = change.structuralProblem {
+                    problem = (pending.count - start, WireError("\(place): \(structural)"))
+                    break
+                }
+            }
+        }
+        rows.append(ReceivedRow(table: table, key: rawKey, h: rowHLC, s: rowSite, changes: start..<pending.count, problem: problem))
+    }
+}
+
+extension ChangeSet {
+    /// `[["site id", "UNIT"], ...]` (the unit may be null or absent).
+    static func readSites(from scanner: inout JSONScanner, path: String) throws(WireError) -> [SiteEntry] {
+        try scanner.beginArray(path)
+        var list: [SiteEntry] = []
+        var firstSite = true
+        while try scanner.nextElement(first: &firstSite, path) {
+            let place = "\(path)[\(list.count)]"
+            try scanner.beginArray(place)
+            var firstPart = true
+            guard try scanner.nextElement(first: &firstPart, place) else { throw WireError("\(place): expected [\"site id\", \"UNIT\"]") }
+            let site = try scanner.readString(place + "[0]")
+            var unit: String?
+            if try scanner.nextElement(first: &firstPart, place) {
+                unit = scanner.readNull() ? nil : try scanner.readString(place + "[1]")
+                // Like `JSONDecoder`, members after the unit are not read: skip them.
+                while try scanner.nextElement(first: &firstPart, place) { _ = try scanner.readValue(place) }
+            }
+            list.append(SiteEntry(site: site, unit: unit))
+        }
+        return list
+    }
+
+    /// A row marker: `1`, `[hlc offset, site]`, or null (no marker).
+    static func readMarker(from scanner: inout JSONScanner, path: String) throws(WireError) -> Stamped? {
+        if scanner.readNull() { return nil }
+        switch try scanner.readValue(path) {
+        case .integer(1): return .defaultStamp
+        case .integer(let flag): throw WireError("\(path): a row marker must be 1 or [hlc, site], got \(flag)")
+        case .array(let pair):
+            guard pair.count == 2, case .integer(let hlc) = pair[0], hlc >= 0, case .integer(let site) = pair[1], site >= 0 else {
+                throw WireError("\(path): a row marker must be 1 or [hlc, site]")
+            }
+            return .own(hlc: UInt64(hlc), site: Int(site))
+        default: throw WireError("\(path): a row marker must be 1 or [hlc, site]")
+        }
+    }
+}
+
+/// `POST /v1/push` as the hub reads it: the change set straight into changes.
+public struct ReceivedPush: Sendable, JSONReadable {
+    public var through: WireCursor
+    public var changes: ReceivedChangeSet
+
+    static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
+        let (through, changes) = try readPush(from: &scanner, path: path) { scanner, path throws(WireError) in
+            try ReceivedChangeSet.read(from: &scanner, path: path)
+        }
+        return Self(through: through, changes: changes)
+    }
+}
+
+/// A `GET /v1/pull` page as the node reads it: the change set straight into changes.
+public struct ReceivedPullPage: Sendable, JSONReadable {
+    public var changes: ReceivedChangeSet
+    public var next: WireCursor
+    public var more: Bool
+    public var hubVersion: Int64
+
+    static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
+        let page = try readPull(from: &scanner, path: path) { scanner, path throws(WireError) in
+            try ReceivedChangeSet.read(from: &scanner, path: path)
+        }
+        return Self(changes: page.changes, next: page.next, more: page.more, hubVersion: page.hubVersion)
+    }
+}
+
+extension ReceivedChangeSet: JSONReadable {}
