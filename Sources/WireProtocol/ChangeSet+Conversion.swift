@@ -57,17 +57,8 @@ extension ChangeSet {
     /// Table and field names are returned as sent: the replica checks them against the schema
     /// before they come near SQL.
     public func decodedChanges() throws(WireError) -> (changes: [Change], siteUnits: [SiteID: String]) {
-        guard format == Self.formatName else { throw WireError("format is \"\(format)\", expected \"\(Self.formatName)\"") }
-        guard ProtocolVersion.supported.contains(self.protocol) else {
-            throw WireError("protocol version \(self.protocol) is not supported (this build speaks \(ProtocolVersion.supported.map(String.init).joined(separator: ", ")))")
-        }
-        var siteIDs: [SiteID] = []
-        var siteUnits: [SiteID: String] = [:]
-        for (i, entry) in sites.enumerated() {
-            guard let site = SiteID(entry.site) else { throw WireError("sites[\(i)]: \"\(entry.site)\" is not a site id (16 hex digits)") }
-            siteIDs.append(site)
-            if let unit = entry.unit { siteUnits[site] = unit.nfc }
-        }
+        let (siteIDs, siteUnits) = try Header(format: format, protocol: self.protocol, schema: schema, hlc0: hlc0, sites: sites, source: source)
+            .resolvedSites()
         func stamp(_ offset: UInt64, _ site: Int, _ where: @autoclosure () -> String) throws(WireError) -> Stamp {
             guard site >= 0 && site < siteIDs.count else { throw WireError("\(`where`()): site \(site) is not in sites (\(siteIDs.count) listed)") }
             let (hlc, overflow) = hlc0.addingReportingOverflow(offset)

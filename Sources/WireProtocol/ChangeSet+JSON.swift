@@ -1,3 +1,4 @@
+import CRDT
 import ReformData
 
 // Hand-written JSON for the messages that carry change sets (push requests, pull pages, exchange
@@ -75,39 +76,82 @@ extension ChangeSet: JSONWritable, JSONReadable {
     }
 
     static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> ChangeSet {
-        var format: String?, version: Int?, schema: Int?, hlc0: UInt64?
-        var sites: [SiteEntry]?, rows: [RowChanges]?, source: Source?
-        try scanner.beginObject(path)
-        var first = true
-        while let key = try scanner.nextKey(first: &first, path) {
-            switch key {
-            case "format": format = try scanner.readString(member(path, key))
-            case "protocol": version = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
-            case "schema": schema = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
-            case "hlc0": hlc0 = try scanner.readUInt64(member(path, key))
-            case "sites": sites = try ChangeSet.readSites(from: &scanner, path: member(path, key))
-            case "rows":
-                let where_ = member(path, key)
-                try scanner.beginArray(where_)
-                var list: [RowChanges] = []
-                var firstRow = true
-                while try scanner.nextElement(first: &firstRow, where_) {
-                    list.append(try RowChanges.read(from: &scanner, in: where_, at: list.count))
+        var rows: [RowChanges] = []
+        let header = try Header.read(from: &scanner, path: path) { scanner, rowsPath, index throws(WireError) in
+            if index == 0 { rows.removeAll() }
+            rows.append(try RowChanges.read(from: &scanner, in: rowsPath, at: index))
+        }
+        return ChangeSet(format: header.format, protocol: header.protocol, schema: header.schema, hlc0: header.hlc0,
+                         sites: header.sites, rows: rows, source: header.source)
+    }
+
+    /// The members of a change set other than its rows, which `readRow` reads one by one.
+    struct Header {
+        var format: String
+        var `protocol`: Int
+        var schema: Int
+        var hlc0: UInt64
+        var sites: [SiteEntry]
+        var source: Source?
+
+        static func read(from scanner: inout JSONScanner, path: String,
+                         readRow: (inout JSONScanner, String, Int) throws(WireError) -> Void) throws(WireError) -> Header {
+            var format: String?, version: Int?, schema: Int?, hlc0: UInt64?
+            var sites: [SiteEntry]?, source: Source?
+            var sawRows = false
+            try scanner.beginObject(path)
+            var first = true
+            while let key = try scanner.nextKey(first: &first, path) {
+                switch key {
+                case "format": format = try scanner.readString(member(path, key))
+                case "protocol": version = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
+                case "schema": schema = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
+                case "hlc0": hlc0 = try scanner.readUInt64(member(path, key))
+                case "sites": sites = try ChangeSet.readSites(from: &scanner, path: member(path, key))
+                case "rows":
+                    // A repeated member replaces the first, as in JSONDecoder: `readRow` starts over at index 0.
+                    let rowsPath = member(path, key)
+                    try scanner.beginArray(rowsPath)
+                    var firstRow = true
+                    var index = 0
+                    while try scanner.nextElement(first: &firstRow, rowsPath) {
+                        try readRow(&scanner, rowsPath, index)
+                        index += 1
+                    }
+                    sawRows = true
+                case "source":
+                    source = scanner.readNull() ? nil : try Source.read(from: &scanner, path: member(path, key))
+                default:
+                    _ = try scanner.readValue(member(path, key))
                 }
-                rows = list
-            case "source":
-                source = scanner.readNull() ? nil : try Source.read(from: &scanner, path: member(path, key))
-            default:
-                _ = try scanner.readValue(member(path, key))
             }
+            func required<T>(_ value: T?, _ name: String) throws(WireError) -> T {
+                guard let value else { throw WireError("missing field \(member(path, name))") }
+                return value
+            }
+            let header = Header(format: try required(format, "format"), protocol: try required(version, "protocol"),
+                                schema: try required(schema, "schema"), hlc0: try required(hlc0, "hlc0"),
+                                sites: try required(sites, "sites"), source: source)
+            _ = try required(sawRows ? true : nil, "rows")
+            return header
         }
-        func required<T>(_ value: T?, _ name: String) throws(WireError) -> T {
-            guard let value else { throw WireError("missing field \(member(path, name))") }
-            return value
+
+        /// Checks the format, the protocol version and the site ids; gives the sites by position
+        /// and the unit of each (NFC).
+        func resolvedSites() throws(WireError) -> (ids: [SiteID], units: [SiteID: String]) {
+            guard format == ChangeSet.formatName else { throw WireError("format is \"\(format)\", expected \"\(ChangeSet.formatName)\"") }
+            guard ProtocolVersion.supported.contains(self.protocol) else {
+                throw WireError("protocol version \(self.protocol) is not supported (this build speaks \(ProtocolVersion.supported.map(String.init).joined(separator: ", ")))")
+            }
+            var ids: [SiteID] = []
+            var units: [SiteID: String] = [:]
+            for (i, entry) in sites.enumerated() {
+                guard let site = SiteID(entry.site) else { throw WireError("sites[\(i)]: \"\(entry.site)\" is not a site id (16 hex digits)") }
+                ids.append(site)
+                if let unit = entry.unit { units[site] = unit.nfc }
+            }
+            return (ids, units)
         }
-        return ChangeSet(format: try required(format, "format"), protocol: try required(version, "protocol"),
-                         schema: try required(schema, "schema"), hlc0: try required(hlc0, "hlc0"),
-                         sites: try required(sites, "sites"), rows: try required(rows, "rows"), source: source)
     }
 }
 

@@ -9,15 +9,13 @@ import ReformData
 /// ids, stamps, values, well-formed changes — and throws the same ``WireError`` that
 /// ``ChangeSet/decodedChanges()`` throws for the same set. The tests hold the two paths together.
 public struct ReceivedChangeSet: Sendable {
-    public var format: String
-    public var `protocol`: Int
-    public var schema: Int
-    public var source: ChangeSet.Source?
-    var hlc0: UInt64
-    var sites: [ChangeSet.SiteEntry]
+    var header: ChangeSet.Header
     /// The changes, stamped with their HLC offset and site position until ``resolved()``.
     var pending: [Change]
     var rows: [ReceivedRow]
+
+    public var schema: Int { header.schema }
+    public var source: ChangeSet.Source? { header.source }
 
     /// What ``resolved()`` needs of each row: its default stamp, where its changes are, and the
     /// first problem found in them (at the position it would have been found by the row model).
@@ -32,17 +30,8 @@ public struct ReceivedChangeSet: Sendable {
 
     /// The changes with their stamps, and the unit of each listed site (NFC).
     public func resolved() throws(WireError) -> (changes: [Change], siteUnits: [SiteID: String]) {
-        guard format == ChangeSet.formatName else { throw WireError("format is \"\(format)\", expected \"\(ChangeSet.formatName)\"") }
-        guard ProtocolVersion.supported.contains(self.protocol) else {
-            throw WireError("protocol version \(self.protocol) is not supported (this build speaks \(ProtocolVersion.supported.map(String.init).joined(separator: ", ")))")
-        }
-        var siteIDs: [SiteID] = []
-        var siteUnits: [SiteID: String] = [:]
-        for (i, entry) in sites.enumerated() {
-            guard let site = SiteID(entry.site) else { throw WireError("sites[\(i)]: \"\(entry.site)\" is not a site id (16 hex digits)") }
-            siteIDs.append(site)
-            if let unit = entry.unit { siteUnits[site] = unit.nfc }
-        }
+        let (siteIDs, siteUnits) = try header.resolvedSites()
+        let hlc0 = header.hlc0
         func stamp(_ offset: UInt64, _ site: Int64, _ row: Int) throws(WireError) -> Stamp {
             guard site >= 0 && site < siteIDs.count else {
                 throw WireError("rows[\(row)] (\(rows[row].table) \(rows[row].key)): site \(site) is not in sites (\(siteIDs.count) listed)")
@@ -70,47 +59,17 @@ public struct ReceivedChangeSet: Sendable {
     // MARK: Reading
 
     static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> ReceivedChangeSet {
-        var format: String?, version: Int?, schema: Int?, hlc0: UInt64?
-        var sites: [ChangeSet.SiteEntry]?, source: ChangeSet.Source?
-        var readRows = false
         var pending: [Change] = []
         var rows: [ReceivedRow] = []
         var scratch = RowScratch()
-        try scanner.beginObject(path)
-        var first = true
-        while let key = try scanner.nextKey(first: &first, path) {
-            switch key {
-            case "format": format = try scanner.readString(member(path, key))
-            case "protocol": version = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
-            case "schema": schema = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), member(path, key)))
-            case "hlc0": hlc0 = try scanner.readUInt64(member(path, key))
-            case "sites": sites = try ChangeSet.readSites(from: &scanner, path: member(path, key))
-            case "rows":
-                let where_ = member(path, key)
-                // A repeated member replaces the first, as in JSONDecoder.
+        let header = try ChangeSet.Header.read(from: &scanner, path: path) { scanner, rowsPath, index throws(WireError) in
+            if index == 0 {
                 pending.removeAll(keepingCapacity: true)
                 rows.removeAll(keepingCapacity: true)
-                try scanner.beginArray(where_)
-                var firstRow = true
-                while try scanner.nextElement(first: &firstRow, where_) {
-                    try readRow(from: &scanner, in: where_, at: rows.count, scratch: &scratch, into: &pending, rows: &rows)
-                }
-                readRows = true
-            case "source":
-                source = scanner.readNull() ? nil : try ChangeSet.Source.read(from: &scanner, path: member(path, key))
-            default:
-                _ = try scanner.readValue(member(path, key))
             }
+            try readRow(from: &scanner, in: rowsPath, at: index, scratch: &scratch, into: &pending, rows: &rows)
         }
-        func required<T>(_ value: T?, _ name: String) throws(WireError) -> T {
-            guard let value else { throw WireError("missing field \(member(path, name))") }
-            return value
-        }
-        let set = ReceivedChangeSet(format: try required(format, "format"), protocol: try required(version, "protocol"),
-                                    schema: try required(schema, "schema"), source: source, hlc0: try required(hlc0, "hlc0"),
-                                    sites: try required(sites, "sites"), pending: pending, rows: rows)
-        _ = try required(readRows ? true : nil, "rows")
-        return set
+        return ReceivedChangeSet(header: header, pending: pending, rows: rows)
     }
 
     /// Buffers reused from row to row: a row's fields arrive before its table, key and stamp.
