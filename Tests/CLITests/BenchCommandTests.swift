@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+/// The benchmarks are for figures, not verdicts (no timing is asserted); these tests check that
+/// a small run works end to end and that its last line carries the keys scripts read.
+@Suite("bench")
+struct BenchCommandTests {
+    @Test("bench sync: a small run syncs everything and ends with its figures as one JSON line")
+    func syncSmall() throws {
+        let result = run(["bench", "sync", "--changes", "2000", "--batch", "300", "--runs", "3"])
+        #expect(result.code == 0, "\(result.stderr)")
+        let last = try #require(result.stdout.split(separator: "\n").last, "no output")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "last line: \(last)")
+        for key in ["sync_changes_per_s", "wire_bytes_per_change", "merge_changes_per_s"] {
+            #expect((figures[key] as? Double).map { $0 > 0 } == true, "\(key) in \(last)")
+        }
+        let runs = try #require(figures["sync_changes_per_s_runs"] as? [Double], "runs in \(last)")
+        #expect(runs.count == 3)
+        // The reported rate is the median run's.
+        #expect(figures["sync_changes_per_s"] as? Double == runs.sorted()[1])
+        #expect(result.stdout.contains("median of"), "\(result.stdout)")
+    }
+
+    @Test("bench sync refuses nonsense options with a clear message")
+    func syncBadOptions() {
+        for (args, message) in [(["--runs", "0"], "--runs must be from 1 to 15"), (["--batch", "0"], "--batch must be at least 1"),
+                                (["--changes", "3"], "--changes must be at least 5")] {
+            let result = run(["bench", "sync"] + args)
+            #expect(result.code != 0 && result.stderr.contains(message), "\(args): \(result.stderr)")
+        }
+    }
+}
