@@ -46,7 +46,7 @@ public enum LocalAPI {
         }
 
         router.get("metrics") { _, _ -> Response in
-            let lastSync = try? replica.meta("last_sync_ok_at").flatMap { ISO8601DateFormatter().date(from: $0) }
+            let lastSync = try? replica.meta("last_sync_ok_at").flatMap(Timestamp.date)
             if let metrics {
                 metrics.quarantined.record((try? replica.quarantineCount()) ?? 0)
             }

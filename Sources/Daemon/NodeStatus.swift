@@ -1,4 +1,5 @@
 import Foundation
+import ReformData
 import NodeSync
 import ReformsyncConfig
 import Replica
@@ -115,9 +116,8 @@ public struct NodeStatus: Codable, Sendable {
         }.reduce(0, +)
         do {
             let meta = try replica.allMeta()
-            let parse = ISO8601DateFormatter()
             status.lastSyncAt = meta["last_sync_ok_at"]
-            let lastSync = meta["last_sync_ok_at"].flatMap { parse.date(from: $0) }
+            let lastSync = meta["last_sync_ok_at"].flatMap(Timestamp.date)
             status.lastSyncAgeSeconds = lastSync.map { now.timeIntervalSince($0) }
             status.lastError = meta["last_error"]
             status.lastErrorAt = meta["last_error_at"]

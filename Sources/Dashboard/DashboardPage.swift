@@ -1,5 +1,6 @@
 import Aggregation
 import Foundation
+import ReformData
 import Hub
 
 /// The hub's dashboard: rankings with bar charts, Decision-06 progress, overdue tasks and the
@@ -97,12 +98,11 @@ public enum DashboardPage {
 
     static func freshness(report: ProvinceReport, nodes: [NodeRegistry.Node], now: Date) -> String {
         var out = "<section><h2>Đồng bộ của các đơn vị</h2>"
-        let parse = ISO8601DateFormatter()
         let names = Dictionary(report.groups.flatMap(\.units).map { ($0.unit, $0.shortName ?? $0.name) }, uniquingKeysWith: { a, _ in a })
         if nodes.isEmpty { return out + "<p class=\"muted\">Chưa đơn vị nào đồng bộ với máy chủ tỉnh.</p></section>" }
         out += "<table><tr><th>Đơn vị</th><th>Lần đồng bộ gần nhất</th><th>Cách đây</th><th>Thay đổi đã nhận</th><th>Bị từ chối</th><th>Lệch đồng hồ</th></tr>"
         for node in nodes.sorted(by: { ($0.lastSeenAt ?? "") > ($1.lastSeenAt ?? "") }) {
-            let seen = node.lastSeenAt.flatMap { parse.date(from: $0) }
+            let seen = node.lastSeenAt.flatMap(Timestamp.date)
             let age = seen.map { now.timeIntervalSince($0) }
             let cls = age.map { $0 > 86_400 ? "late" : $0 > 3_600 ? "warn" : "ok" } ?? "late"
             out += "<tr><td>\(HTML.escape(names[node.unit] ?? node.unit))</td><td>\(HTML.escape(node.lastSeenAt ?? "chưa bao giờ"))</td>"

@@ -1,4 +1,5 @@
 import Foundation
+import ReformData
 import GRDB
 
 /// What the hub knows of each node: when it last synced, its clock offset, how far it pushed.
@@ -38,7 +39,7 @@ public struct NodeRegistry: Sendable {
         public var lastSeenAt: String? { [lastHandshakeAt, lastPushAt, lastPullAt].compactMap { $0 }.max() }
     }
 
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+    static func now() -> String { Timestamp.string() }
 
     func upsert(_ db: Database, site: String, unit: String) throws {
         try db.execute(sql: "INSERT INTO _hub_nodes(site, unit) VALUES (?, ?) ON CONFLICT(site) DO UPDATE SET unit = excluded.unit",

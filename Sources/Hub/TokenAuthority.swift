@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ReformData
 import GRDB
 
 /// Bearer tokens, one per node: issued once, stored only as SHA-256 hashes, revocable.
@@ -38,7 +39,7 @@ public struct TokenAuthority: Sendable {
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         try writer.write { db in
             try db.execute(sql: "INSERT INTO _hub_tokens(id, unit, hash, created_at, note) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, unit, Self.hash(token), ISO8601DateFormatter().string(from: Date()), note])
+                           arguments: [id, unit, Self.hash(token), Timestamp.string(), note])
         }
         return (token, id)
     }
@@ -47,7 +48,7 @@ public struct TokenAuthority: Sendable {
     @discardableResult
     public func revoke(id: String? = nil, unit: String? = nil) throws -> Int {
         try writer.write { db in
-            let now = ISO8601DateFormatter().string(from: Date())
+            let now = Timestamp.string()
             if let id {
                 try db.execute(sql: "UPDATE _hub_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [now, id])
             } else if let unit {

@@ -45,7 +45,7 @@ public final class SyncSession: Sendable {
             let hubVersion = report.hubVersion
             try await replica.writer.write { db in
                 try self.replica.setMeta([
-                    "last_sync_ok_at": ISO8601DateFormatter().string(from: Date()),
+                    "last_sync_ok_at": Timestamp.string(),
                     "last_error": nil, "last_error_at": nil,
                     "hub_version": String(hubVersion),
                 ], db)
@@ -54,7 +54,7 @@ public final class SyncSession: Sendable {
         } catch {
             let message = Self.describe(error)
             try? await replica.writer.write { db in
-                try self.replica.setMeta(["last_error": message, "last_error_at": ISO8601DateFormatter().string(from: Date())], db)
+                try self.replica.setMeta(["last_error": message, "last_error_at": Timestamp.string()], db)
             }
             throw SyncError(message)
         }
@@ -86,7 +86,7 @@ public final class SyncSession: Sendable {
             try self.replica.setMeta([
                 "hub_site": answer.hubSite, "hub_unit": answer.hubUnit, "protocol": String(answer.protocol),
                 "clock_offset_ms": String(answer.clockOffsetMs), "clock_warning": answer.clockWarning,
-                "last_handshake_at": ISO8601DateFormatter().string(from: Date()), "hub_version": String(answer.hubVersion),
+                "last_handshake_at": Timestamp.string(), "hub_version": String(answer.hubVersion),
             ], db)
         }
     }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Hours of the day when a node may use its link, e.g. `18:00-07:00` for a capped daytime link.
 ///
@@ -32,19 +35,25 @@ public struct SyncWindow: Sendable, Equatable, CustomStringConvertible {
         start < end ? (minute >= start && minute < end) : (minute >= start || minute < end)
     }
 
-    public func contains(_ date: Date, calendar: Calendar = .current) -> Bool {
-        let parts = calendar.dateComponents([.hour, .minute], from: date)
-        return contains(minute: (parts.hour ?? 0) * 60 + (parts.minute ?? 0))
+    public func contains(_ date: Date) -> Bool {
+        contains(minute: Self.localSecondOfDay(date) / 60)
     }
 
     /// Seconds from `date` until the window next opens (0 when open).
-    public func secondsUntilOpen(from date: Date, calendar: Calendar = .current) -> Double {
-        if contains(date, calendar: calendar) { return 0 }
-        let parts = calendar.dateComponents([.hour, .minute, .second], from: date)
-        let now = (parts.hour ?? 0) * 3600 + (parts.minute ?? 0) * 60 + (parts.second ?? 0)
-        var wait = start * 60 - now
+    public func secondsUntilOpen(from date: Date) -> Double {
+        if contains(date) { return 0 }
+        var wait = start * 60 - Self.localSecondOfDay(date)
         if wait <= 0 { wait += 86_400 }
         return Double(wait)
+    }
+
+    /// Seconds after local midnight, in the server's time zone (`TZ`, else /etc/localtime) as
+    /// the C library reads it: no Foundation `Calendar`, whose time zones load ICU.
+    static func localSecondOfDay(_ date: Date) -> Int {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        guard localtime_r(&seconds, &parts) != nil else { return 0 }
+        return Int(parts.tm_hour) * 3600 + Int(parts.tm_min) * 60 + Int(parts.tm_sec)
     }
 
     public var description: String {

@@ -25,7 +25,7 @@ enum Migrations {
             CREATE TABLE _rs_cursors (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
             """)
         try db.execute(sql: "INSERT INTO _rs_state VALUES (1, ?, ?, ?, 0, 0, ?, ?)",
-                       arguments: [site.rawValue, unit, role.rawValue, schema.version, ISO8601DateFormatter().string(from: Date())])
+                       arguments: [site.rawValue, unit, role.rawValue, schema.version, Timestamp.string()])
         try db.execute(sql: "INSERT INTO _rs_sites(site, unit) VALUES (?, ?)", arguments: [site.rawValue, unit])
         try createDataTables(db, schema: schema)
         try ensureSyncTables(db)

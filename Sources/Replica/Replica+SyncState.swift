@@ -1,5 +1,6 @@
 import CRDT
 import Foundation
+import ReformData
 import GRDB
 
 /// A change the hub refused, kept visible on the node (never dropped silently).
@@ -67,7 +68,7 @@ extension Replica {
 
     /// Records changes the hub refused, in the caller's transaction.
     public func quarantine(_ changes: [(change: Change, code: String, reason: String)], _ db: Database) throws {
-        let now = ISO8601DateFormatter().string(from: Date())
+        let now = Timestamp.string()
         for item in changes {
             try db.execute(sql: """
                 INSERT INTO _rs_quarantine(tbl, key, col, value, hlc, site, code, reason, refused_at)

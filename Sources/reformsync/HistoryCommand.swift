@@ -79,9 +79,7 @@ struct HistoryCommand: ParsableCommand {
 
     static func time(_ hlc: HLC) -> String {
         let date = Date(timeIntervalSince1970: Double(hlc.millis) / 1000)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     static func show(_ value: JSONValue) -> String {
