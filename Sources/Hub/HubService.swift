@@ -161,7 +161,7 @@ public final class HubService: Sendable {
     }
 
     /// A page of what `unit` may read after `cursor`.
-    public func pull(unit: String, site: String?, cursor: ChangeCursor, limit: Int) async throws -> PullResponse {
+    public func pull(unit: String, site: String?, cursor: ChangeCursor, limit: Int) async throws -> OutgoingPullPage {
         let limit = min(max(1, limit), settings.maxBatchChanges)
         let page = try await replica.writer.read { db -> (ChangePage, Int64) in
             let assigned = try String.fetchAll(db, sql: "SELECT task FROM task_assignees WHERE unit = ? AND _cl % 2 = 1", arguments: [unit])
@@ -185,8 +185,8 @@ public final class HubService: Sendable {
         if let site, SiteID(site) != nil {
             try await replica.writer.write { db in try self.nodes.recordPull(db, site: site, unit: unit, position: page.0.next.position) }
         }
-        let set = ChangeSet(changes: page.0.changes, siteUnits: page.0.siteUnits, schemaVersion: replica.schema.version)
-        return PullResponse(changes: set, next: WireCursor(baseline: page.0.next.baseline, position: page.0.next.position),
-                            more: page.0.hasMore, hubVersion: page.1)
+        return OutgoingPullPage(changes: page.0.changes, siteUnits: page.0.siteUnits, schemaVersion: replica.schema.version,
+                                next: WireCursor(baseline: page.0.next.baseline, position: page.0.next.position), more: page.0.hasMore,
+                                hubVersion: page.1)
     }
 }

@@ -104,9 +104,10 @@ public final class SyncSession: Sendable {
         let page = try replica.changes(after: cursor, limit: limit)
         let outgoing = page.changes.filter { sites.contains($0.site) }
         guard !outgoing.isEmpty else { return PushBatch(cursor: cursor, page: page, outgoing: [], body: []) }
-        let set = ChangeSet(changes: outgoing, siteUnits: page.siteUnits, schemaVersion: replica.schema.version,
-                            source: .init(site: replica.site.rawValue, unit: replica.unit, version: page.next.position, since: cursor.position))
-        let body = try WireJSON.encode(PushRequest(through: WireCursor(baseline: page.next.baseline, position: page.next.position), changes: set))
+        let body = try WireJSON.encode(OutgoingPush(
+            through: WireCursor(baseline: page.next.baseline, position: page.next.position), changes: outgoing, siteUnits: page.siteUnits,
+            schemaVersion: replica.schema.version,
+            source: .init(site: replica.site.rawValue, unit: replica.unit, version: page.next.position, since: cursor.position)))
         return PushBatch(cursor: cursor, page: page, outgoing: outgoing, body: body)
     }
 

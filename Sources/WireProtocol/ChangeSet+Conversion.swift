@@ -8,30 +8,15 @@ extension ChangeSet {
         format = Self.formatName
         self.protocol = ProtocolVersion.current
         schema = schemaVersion
-        hlc0 = changes.map(\.hlc.rawValue).min() ?? 0
-        self.source = source
-        var siteIndex: [SiteID: Int] = [:]
-        var sites: [SiteEntry] = []
-        func index(_ site: SiteID) -> Int {
-            if let i = siteIndex[site] { return i }
-            siteIndex[site] = sites.count
-            sites.append(SiteEntry(site: site.rawValue, unit: siteUnits[site]))
-            return sites.count - 1
-        }
+        var layout = RowLayout(changes)
+        let hlc0 = layout.hlc0
         var rows: [RowChanges] = []
-        var start = changes.startIndex
-        while start < changes.endIndex {
-            var end = start + 1
-            while end < changes.endIndex && changes[end].key == changes[start].key && changes[end].table == changes[start].table
-                && changes[end].causalLength == changes[start].causalLength { end += 1 }
-            let group = changes[start..<end]
-            // The most common stamp of the row becomes its default.
-            var counts: [Stamp: Int] = [:]
-            for change in group { counts[change.stamp, default: 0] += 1 }
-            let common = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }!.key
-            var row = RowChanges(t: group.first!.table, k: group.first!.key, l: group.first!.causalLength,
-                                 h: common.hlc.rawValue - hlc0, s: index(common.site), m: nil, c: nil, x: nil)
-            for change in group {
+        layout.forEachRow { group, common, siteOf in
+            let first = changes[group.lowerBound]
+            var row = RowChanges(t: first.table, k: first.key, l: first.causalLength, h: common.hlc.rawValue - hlc0, s: siteOf(group.lowerBound),
+                                 m: nil, c: nil, x: nil)
+            for i in group {
+                let change = changes[i]
                 let json = Self.json(change.value)
                 if let column = change.column {
                     if change.stamp == common {
@@ -39,17 +24,133 @@ extension ChangeSet {
                         row.c![column] = json
                     } else {
                         row.x = row.x ?? [:]
-                        row.x![column] = [json, .integer(Int64(change.hlc.rawValue - hlc0)), .integer(Int64(index(change.site)))]
+                        row.x![column] = [json, .integer(Int64(change.hlc.rawValue - hlc0)), .integer(Int64(siteOf(i)))]
                     }
                 } else {
-                    row.m = change.stamp == common ? .defaultStamp : .own(hlc: change.hlc.rawValue - hlc0, site: index(change.site))
+                    row.m = change.stamp == common ? .defaultStamp : .own(hlc: change.hlc.rawValue - hlc0, site: siteOf(i))
                 }
             }
             rows.append(row)
-            start = end
         }
-        self.sites = sites
+        self.hlc0 = hlc0
+        self.source = source
+        self.sites = layout.sites.map { SiteEntry(site: $0.rawValue, unit: siteUnits[$0]) }
         self.rows = rows
+    }
+
+    /// Writes the JSON of `ChangeSet(changes:siteUnits:schemaVersion:source:)` straight from the
+    /// changes, without building the row model: the same bytes (the tests compare them).
+    static func write(changes: [Change], siteUnits: [SiteID: String], schemaVersion: Int, source: Source? = nil, to writer: inout JSONWriter) {
+        var layout = RowLayout(changes)
+        let hlc0 = layout.hlc0
+        writer.raw("{\"format\":")
+        writer.string(formatName)
+        writer.raw(",\"hlc0\":")
+        writer.unsigned(hlc0)
+        writer.raw(",\"protocol\":")
+        writer.integer(Int64(ProtocolVersion.current))
+        writer.raw(",\"rows\":[")
+        var fields: [(name: String, index: Int)] = []
+        var stamped: [(name: String, index: Int)] = []
+        var firstRow = true
+        layout.forEachRow { group, common, siteOf in
+            if !firstRow { writer.byte(UInt8(ascii: ",")) }
+            firstRow = false
+            let first = changes[group.lowerBound]
+            let rowSite = siteOf(group.lowerBound)
+            fields.removeAll(keepingCapacity: true)
+            stamped.removeAll(keepingCapacity: true)
+            var marker: Int?
+            var sites: [Int: Int] = [:]
+            for i in group {
+                if let column = changes[i].column {
+                    if changes[i].stamp == common {
+                        fields.append((column, i))
+                    } else {
+                        stamped.append((column, i))
+                        sites[i] = siteOf(i)
+                    }
+                } else {
+                    marker = i
+                    if changes[i].stamp != common { sites[i] = siteOf(i) }
+                }
+            }
+            writer.byte(UInt8(ascii: "{"))
+            if !fields.isEmpty {
+                writer.raw("\"c\":{")
+                for (n, (name, i)) in Self.lastByName(&fields).enumerated() {
+                    if n > 0 { writer.byte(UInt8(ascii: ",")) }
+                    writer.string(name)
+                    writer.byte(UInt8(ascii: ":"))
+                    writer.value(json(changes[i].value))
+                }
+                writer.raw("},")
+            }
+            writer.raw("\"h\":")
+            writer.unsigned(common.hlc.rawValue - hlc0)
+            writer.raw(",\"k\":")
+            writer.string(first.key)
+            writer.raw(",\"l\":")
+            writer.unsigned(first.causalLength)
+            if let marker {
+                if changes[marker].stamp == common {
+                    writer.raw(",\"m\":1")
+                } else {
+                    writer.raw(",\"m\":[")
+                    writer.unsigned(changes[marker].hlc.rawValue - hlc0)
+                    writer.byte(UInt8(ascii: ","))
+                    writer.integer(Int64(sites[marker]!))
+                    writer.byte(UInt8(ascii: "]"))
+                }
+            }
+            writer.raw(",\"s\":")
+            writer.integer(Int64(rowSite))
+            writer.raw(",\"t\":")
+            writer.string(first.table)
+            if !stamped.isEmpty {
+                writer.raw(",\"x\":{")
+                for (n, (name, i)) in Self.lastByName(&stamped).enumerated() {
+                    if n > 0 { writer.byte(UInt8(ascii: ",")) }
+                    writer.string(name)
+                    writer.raw(":[")
+                    writer.value(json(changes[i].value))
+                    writer.byte(UInt8(ascii: ","))
+                    writer.unsigned(changes[i].hlc.rawValue - hlc0)
+                    writer.byte(UInt8(ascii: ","))
+                    writer.integer(Int64(sites[i]!))
+                    writer.byte(UInt8(ascii: "]"))
+                }
+                writer.byte(UInt8(ascii: "}"))
+            }
+            writer.byte(UInt8(ascii: "}"))
+        }
+        writer.raw("],\"schema\":")
+        writer.integer(Int64(schemaVersion))
+        writer.raw(",\"sites\":[")
+        for (n, site) in layout.sites.enumerated() {
+            if n > 0 { writer.byte(UInt8(ascii: ",")) }
+            writer.byte(UInt8(ascii: "["))
+            writer.string(site.rawValue)
+            writer.byte(UInt8(ascii: ","))
+            if let unit = siteUnits[site] { writer.string(unit) } else { writer.raw("null") }
+            writer.byte(UInt8(ascii: "]"))
+        }
+        writer.byte(UInt8(ascii: "]"))
+        if let source {
+            writer.raw(",\"source\":")
+            source.write(to: &writer)
+        }
+        writer.byte(UInt8(ascii: "}"))
+    }
+
+    /// Fields sorted as `.sortedKeys` writes them, the last of each name winning (a dictionary's rule).
+    private static func lastByName(_ list: inout [(name: String, index: Int)]) -> [(name: String, index: Int)] {
+        list.sort { JSONWriter.keyOrder($0.name, $1.name) || ($0.name == $1.name && $0.index < $1.index) }
+        var result: [(name: String, index: Int)] = []
+        for entry in list {
+            if let last = result.last, last.name == entry.name { result[result.count - 1] = entry } else { result.append(entry) }
+        }
+        return result
     }
 
     /// Decodes and checks the changes; text and keys are normalised to NFC.
@@ -122,6 +223,51 @@ extension ChangeSet {
         case .string(let s): return .text(s.nfc)
         case .bool(let b): return .integer(b ? 1 : 0)
         case .array, .object: throw WireError("\(place()): a field value must be null, a number or text")
+        }
+    }
+}
+
+/// How a list of changes becomes rows: runs of changes with the same table, key and causal
+/// length; each row's default stamp (the one most of its changes carry); site positions in
+/// order of first use. Shared by the row model and the direct writer, so both number alike.
+struct RowLayout {
+    let changes: [Change]
+    let hlc0: UInt64
+    private(set) var sites: [SiteID] = []
+    private var siteIndex: [SiteID: Int] = [:]
+
+    init(_ changes: [Change]) {
+        self.changes = changes
+        var hlc0 = UInt64.max
+        for change in changes { hlc0 = min(hlc0, change.hlc.rawValue) }
+        self.hlc0 = changes.isEmpty ? 0 : hlc0
+    }
+
+    private mutating func index(_ site: SiteID) -> Int {
+        if let i = siteIndex[site] { return i }
+        siteIndex[site] = sites.count
+        sites.append(site)
+        return sites.count - 1
+    }
+
+    /// Calls `body` with each row's range, its default stamp, and the site position of a change
+    /// of the row (the row's own stamp's first, then the others' in order, as positions are given).
+    mutating func forEachRow(_ body: (Range<Int>, Stamp, (Int) -> Int) -> Void) {
+        var start = changes.startIndex
+        var counts: [Stamp: Int] = [:]
+        while start < changes.endIndex {
+            var end = start + 1
+            while end < changes.endIndex && changes[end].key == changes[start].key && changes[end].table == changes[start].table
+                && changes[end].causalLength == changes[start].causalLength { end += 1 }
+            counts.removeAll(keepingCapacity: true)
+            for i in start..<end { counts[changes[i].stamp, default: 0] += 1 }
+            let common = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }!.key
+            var positions: [Int: Int] = [:]
+            positions[start] = index(common.site)
+            for i in start..<end where changes[i].stamp != common { positions[i] = index(changes[i].site) }
+            let commonSite = positions[start]!
+            body(start..<end, common, { i in i == start ? commonSite : (changes[i].stamp == common ? commonSite : positions[i]!) })
+            start = end
         }
     }
 }

@@ -56,21 +56,7 @@ extension ChangeSet: JSONWritable, JSONReadable {
         if let source {
             writer.raw(",")
             writer.key("source")
-            writer.byte(UInt8(ascii: "{"))
-            if let since = source.since {
-                writer.key("since")
-                writer.integer(since)
-                writer.raw(",")
-            }
-            writer.key("site")
-            writer.string(source.site)
-            writer.raw(",")
-            writer.key("unit")
-            writer.string(source.unit)
-            writer.raw(",")
-            writer.key("version")
-            writer.integer(source.version)
-            writer.byte(UInt8(ascii: "}"))
+            source.write(to: &writer)
         }
         writer.byte(UInt8(ascii: "}"))
     }
@@ -260,6 +246,24 @@ extension ChangeSet.RowChanges {
 }
 
 extension ChangeSet.Source {
+    func write(to writer: inout JSONWriter) {
+        writer.byte(UInt8(ascii: "{"))
+        if let since {
+            writer.key("since")
+            writer.integer(since)
+            writer.raw(",")
+        }
+        writer.key("site")
+        writer.string(site)
+        writer.raw(",")
+        writer.key("unit")
+        writer.string(unit)
+        writer.raw(",")
+        writer.key("version")
+        writer.integer(version)
+        writer.byte(UInt8(ascii: "}"))
+    }
+
     static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
         var site: String?, unit: String?, version: Int64?, since: Int64?
         try scanner.beginObject(path)
@@ -378,5 +382,79 @@ extension PullResponse: JSONWritable, JSONReadable {
     static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> Self {
         let page = try readPull(from: &scanner, path: path) { scanner, path throws(WireError) in try ChangeSet.read(from: &scanner, path: path) }
         return Self(changes: page.changes, next: page.next, more: page.more, hubVersion: page.hubVersion)
+    }
+}
+
+/// A push request as the node sends it: written straight from the changes (see
+/// ``ChangeSet/write(changes:siteUnits:schemaVersion:source:to:)``); `Encodable` through the
+/// row model, which writes the same JSON.
+public struct OutgoingPush: Encodable, Sendable, JSONWritable {
+    public var through: WireCursor
+    public var changes: [Change]
+    public var siteUnits: [SiteID: String]
+    public var schemaVersion: Int
+    public var source: ChangeSet.Source?
+
+    public init(through: WireCursor, changes: [Change], siteUnits: [SiteID: String], schemaVersion: Int, source: ChangeSet.Source?) {
+        self.through = through
+        self.changes = changes
+        self.siteUnits = siteUnits
+        self.schemaVersion = schemaVersion
+        self.source = source
+    }
+
+    /// The same message in the row model.
+    public var model: PushRequest {
+        PushRequest(through: through, changes: ChangeSet(changes: changes, siteUnits: siteUnits, schemaVersion: schemaVersion, source: source))
+    }
+
+    public func encode(to encoder: any Encoder) throws { try model.encode(to: encoder) }
+
+    func write(to writer: inout JSONWriter) {
+        writer.raw("{\"changes\":")
+        ChangeSet.write(changes: changes, siteUnits: siteUnits, schemaVersion: schemaVersion, source: source, to: &writer)
+        writer.raw(",\"through\":")
+        through.write(to: &writer)
+        writer.byte(UInt8(ascii: "}"))
+    }
+}
+
+/// A pull page as the hub sends it: written straight from the changes; `Encodable` through the
+/// row model, which writes the same JSON.
+public struct OutgoingPullPage: Encodable, Sendable, JSONWritable {
+    public var changes: [Change]
+    public var siteUnits: [SiteID: String]
+    public var schemaVersion: Int
+    public var next: WireCursor
+    public var more: Bool
+    public var hubVersion: Int64
+
+    public init(changes: [Change], siteUnits: [SiteID: String], schemaVersion: Int, next: WireCursor, more: Bool, hubVersion: Int64) {
+        self.changes = changes
+        self.siteUnits = siteUnits
+        self.schemaVersion = schemaVersion
+        self.next = next
+        self.more = more
+        self.hubVersion = hubVersion
+    }
+
+    /// The same message in the row model.
+    public var model: PullResponse {
+        PullResponse(changes: ChangeSet(changes: changes, siteUnits: siteUnits, schemaVersion: schemaVersion), next: next, more: more,
+                     hubVersion: hubVersion)
+    }
+
+    public func encode(to encoder: any Encoder) throws { try model.encode(to: encoder) }
+
+    func write(to writer: inout JSONWriter) {
+        writer.raw("{\"changes\":")
+        ChangeSet.write(changes: changes, siteUnits: siteUnits, schemaVersion: schemaVersion, to: &writer)
+        writer.raw(",\"hub_version\":")
+        writer.integer(hubVersion)
+        writer.raw(",\"more\":")
+        writer.bool(more)
+        writer.raw(",\"next\":")
+        next.write(to: &writer)
+        writer.byte(UInt8(ascii: "}"))
     }
 }

@@ -58,7 +58,10 @@ struct StatusTests {
         let put = try daemon.request("PUT", "/records/initiatives", json: ["id": "SD-1", "unit": "SONDUONG", "year": 2022, "title": "Chữ ký số"])
         #expect(put.status == 200, "\(put)")
 
-        let (status, healthy) = waitForStatus(node) { $0.code == 0 && $0.int("pending_changes") == 0 }
+        // The table and the JSON are read one after the other: wait until both show the synced state.
+        let (status, healthy) = waitForStatus(node) {
+            $0.code == 0 && $0.int("pending_changes") == 0 && $0.table.stdout.contains("HEALTHY") && $0.table.stdout.contains("0 change(s)")
+        }
         #expect(healthy, "the node never became healthy: \(status)\n--- daemon log\n\(daemon.log)")
         #expect(try hub.count("initiatives") == 1)
         expectStatusFields(status)

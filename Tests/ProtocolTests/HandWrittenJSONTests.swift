@@ -41,6 +41,41 @@ struct HandWrittenJSONTests {
         }
     }
 
+    /// Pushes and pull pages are written straight from the changes; they must be the bytes of the
+    /// row model (`ChangeSet(changes:...)`) written by JSONEncoder: same rows, default stamps,
+    /// site positions, key order — with markers, fields at other stamps and repeated fields.
+    @Test("pushes and pull pages written straight from changes are the row model's bytes")
+    func directWriter() throws {
+        var random = SeededRandom(seed: 0x5EED_0003)
+        let sites = (0..<3).map { _ in SiteID.random(using: &random) }
+        for round in 0..<400 {
+            var changes: [Change] = []
+            for _ in 0..<Int.random(in: 0...6, using: &random) {
+                let table = ["initiatives", "assessment_scores", "tasks"].randomElement(using: &random)!
+                let key = Self.randomText(&random, max: 4)
+                let life = UInt64.random(in: 1...4, using: &random)
+                let base = UInt64.random(in: 1 << 40...1 << 41, using: &random)
+                for _ in 0..<Int.random(in: 1...6, using: &random) {
+                    let stamp = Stamp(hlc: HLC(rawValue: base + UInt64.random(in: 0...2, using: &random)), site: sites.randomElement(using: &random)!)
+                    let column: String? = Int.random(in: 0..<5, using: &random) == 0 ? nil : ["title", "b", "a_b", "ghi_chú", "x"].randomElement(using: &random)!
+                    let value: Value = column == nil ? .null : [.null, .integer(Int64.random(in: -5...5, using: &random)), .real(Double(Int.random(in: -9...9, using: &random)) / 4),
+                                                                .text(Self.randomText(&random))].randomElement(using: &random)!
+                    changes.append(Change(table: table, key: key, column: column, value: value, stamp: stamp, causalLength: life))
+                }
+            }
+            let units = Dictionary(uniqueKeysWithValues: sites.prefix(Int.random(in: 0...3, using: &random)).map { ($0, Self.randomText(&random, max: 5)) })
+            let push = OutgoingPush(through: WireCursor(baseline: 1, position: Int64(round)), changes: changes, siteUnits: units, schemaVersion: 1,
+                                    source: round % 2 == 0 ? nil : .init(site: sites[0].rawValue, unit: "SONDUONG", version: 9, since: round % 4 == 1 ? nil : 3))
+            let pushBytes = try WireJSON.encode(push)
+            #expect(pushBytes == (try WireJSON.encodeWithFoundation(push.model)), "push \(round): \(String(decoding: pushBytes, as: UTF8.self))")
+            let page = OutgoingPullPage(changes: changes, siteUnits: units, schemaVersion: 1, next: WireCursor(baseline: 2, position: 5),
+                                        more: round % 3 == 0, hubVersion: 77)
+            let pageBytes = try WireJSON.encode(page)
+            #expect(pageBytes == (try WireJSON.encodeWithFoundation(page.model)), "page \(round): \(String(decoding: pageBytes, as: UTF8.self))")
+            #expect(pageBytes == (try WireJSON.encodeWithFoundation(page)))
+        }
+    }
+
     /// Truncated, spliced and bit-flipped bodies: the hand-written reader must never crash, must
     /// reject what `JSONDecoder` rejects and accept what it accepts, with the same result — but for
     /// integer fields written with a fraction, which it refuses where `JSONDecoder` rounds them.
