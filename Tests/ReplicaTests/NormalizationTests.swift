@@ -17,6 +17,12 @@ struct NormalizationTests {
             #expect(Array(text.precomposedStringWithCanonicalMapping.unicodeScalars) == [scalar], "U+\(String(scalar.value, radix: 16)) changes under NFC")
             #expect(scalar.properties.canonicalCombiningClass == .notReordered, "U+\(String(scalar.value, radix: 16)) combines")
         }
+        // And the shortcut trusts nothing else (U+0300, the first combining mark, included).
+        let trusted = Set(Self.shortcut)
+        for value in 0..<0x3000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            #expect(String(Character(scalar)).isKnownNFC == trusted.contains(scalar), "U+\(String(value, radix: 16))")
+        }
         var random = SeededRandom(seed: 0x4E46_43)
         for _ in 0..<50_000 {
             var text = String.UnicodeScalarView()
