@@ -107,7 +107,7 @@ public final class HubService: Sendable {
         let now = wallClock()
         let source = request.changes.source?.site
         let (report, refused) = try await replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
-            var accepted: [Change] = []
+            var refusedIndices: [Int] = []
             var refused: [RefusedChange] = []
             var claimed: [(table: String, key: String)] = []
             // Rows of the batch (consecutive changes of one table and key), and their state at the hub.
@@ -137,12 +137,25 @@ public final class HubService: Sendable {
                 if verdicts.allSatisfy({ $0 == nil }), self.policy.claimsTombstone(slice, storedOwner: stored?.owner, storedRow: stored?.state) {
                     claimed.append((row.table, row.key))
                 }
-                for (change, verdict) in zip(slice, verdicts) {
-                    if let verdict {
-                        refused.append(RefusedChange(table: change.table, key: change.key, column: change.column, hlc: String(change.hlc.rawValue),
-                                                     site: change.site.rawValue, code: verdict.code, reason: verdict.reason))
+                for (offset, verdict) in verdicts.enumerated() {
+                    guard let verdict else { continue }
+                    let change = slice[offset]
+                    refused.append(RefusedChange(table: change.table, key: change.key, column: change.column, hlc: String(change.hlc.rawValue),
+                                                 site: change.site.rawValue, code: verdict.code, reason: verdict.reason))
+                    refusedIndices.append(group.lowerBound + offset)
+                }
+            }
+            // Usually nothing is refused: the batch merges as it came, without a copy.
+            var accepted = changes
+            if !refusedIndices.isEmpty {
+                accepted = []
+                accepted.reserveCapacity(changes.count - refusedIndices.count)
+                var next = 0  // refusedIndices ascend
+                for index in changes.indices {
+                    if next < refusedIndices.count && refusedIndices[next] == index {
+                        next += 1
                     } else {
-                        accepted.append(change)
+                        accepted.append(changes[index])
                     }
                 }
             }
