@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "ReplicaTests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol", "ReformsyncTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "HubClientTests", dependencies: ["HubClient",
+        .testTarget(name: "HubClientTests", dependencies: ["HubClient", "CRDT",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "CompressNIO", package: "compress-nio"),
         ]),
@@ -119,7 +119,7 @@ let package = Package(
         ]),
         // Hub and nodes as real processes on 127.0.0.1, talking through libcurl.
         // Shared by the test targets that run the real binary.
-        .target(name: "ReformsyncTestSupport", path: "Tests/ReformsyncTestSupport"),
+        .target(name: "ReformsyncTestSupport", dependencies: ["CRDT"], path: "Tests/ReformsyncTestSupport"),
         .testTarget(name: "IntegrationTests", dependencies: ["WireProtocol", "Replica", "ReformData", "CRDT", "HubClient", "NodeSync", "ReformsyncTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

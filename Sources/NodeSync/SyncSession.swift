@@ -261,7 +261,7 @@ public final class SyncSession: Sendable {
             let mine = page.changes.filter { sites.contains($0.site) }
             count += mine.count
             if measuringBytes && !mine.isEmpty {
-                bytes += (try? WireJSON.encode(ChangeSet(changes: mine, siteUnits: page.siteUnits, schemaVersion: replica.schema.version)).count) ?? 0
+                bytes += ChangeSet.json(changes: mine, siteUnits: page.siteUnits, schemaVersion: replica.schema.version).count
             }
             cursor = page.next
             if !page.hasMore { return (count, bytes) }

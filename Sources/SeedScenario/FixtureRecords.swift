@@ -36,24 +36,12 @@ enum Fixture {
     }
 }
 
-/// A small deterministic generator (SplitMix64), seeded from a unit code, for fixture variety
-/// that is the same on every machine and every run.
-struct FixtureRandom {
-    private var state: UInt64
+/// The fixtures' generator, seeded from a unit code: fixture variety that is the same on every
+/// machine and every run.
+typealias FixtureRandom = SplitMix64
 
-    init(_ text: String) {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        state = hash
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
+    init(_ text: String) { self.init(seedText: text) }
 
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
 

@@ -11,9 +11,9 @@ extension ChangeSet {
         var layout = RowLayout(changes)
         let hlc0 = layout.hlc0
         var rows: [RowChanges] = []
-        layout.forEachRow { group, common, siteOf in
+        layout.forEachRow { group, common, position in
             let first = changes[group.lowerBound]
-            var row = RowChanges(t: first.table, k: first.key, l: first.causalLength, h: common.hlc.rawValue - hlc0, s: siteOf(group.lowerBound),
+            var row = RowChanges(t: first.table, k: first.key, l: first.causalLength, h: common.hlc.rawValue - hlc0, s: position[common.site]!,
                                  m: nil, c: nil, x: nil)
             for i in group {
                 let change = changes[i]
@@ -24,10 +24,10 @@ extension ChangeSet {
                         row.c![column] = json
                     } else {
                         row.x = row.x ?? [:]
-                        row.x![column] = [json, .integer(Int64(change.hlc.rawValue - hlc0)), .integer(Int64(siteOf(i)))]
+                        row.x![column] = [json, .integer(Int64(change.hlc.rawValue - hlc0)), .integer(Int64(position[change.site]!))]
                     }
                 } else {
-                    row.m = change.stamp == common ? .defaultStamp : .own(hlc: change.hlc.rawValue - hlc0, site: siteOf(i))
+                    row.m = change.stamp == common ? .defaultStamp : .own(hlc: change.hlc.rawValue - hlc0, site: position[change.site]!)
                 }
             }
             rows.append(row)
@@ -36,6 +36,14 @@ extension ChangeSet {
         self.source = source
         self.sites = layout.sites.map { SiteEntry(site: $0.rawValue, unit: siteUnits[$0]) }
         self.rows = rows
+    }
+
+    /// The JSON of `ChangeSet(changes:siteUnits:schemaVersion:source:)`, written straight from
+    /// the changes (see ``write(changes:siteUnits:schemaVersion:source:to:)``).
+    public static func json(changes: [Change], siteUnits: [SiteID: String], schemaVersion: Int, source: Source? = nil) -> [UInt8] {
+        var writer = JSONWriter()
+        write(changes: changes, siteUnits: siteUnits, schemaVersion: schemaVersion, source: source, to: &writer)
+        return writer.bytes
     }
 
     /// Writes the JSON of `ChangeSet(changes:siteUnits:schemaVersion:source:)` straight from the
@@ -53,26 +61,18 @@ extension ChangeSet {
         var fields: [(name: String, index: Int)] = []
         var stamped: [(name: String, index: Int)] = []
         var firstRow = true
-        layout.forEachRow { group, common, siteOf in
+        layout.forEachRow { group, common, position in
             if !firstRow { writer.byte(UInt8(ascii: ",")) }
             firstRow = false
             let first = changes[group.lowerBound]
-            let rowSite = siteOf(group.lowerBound)
             fields.removeAll(keepingCapacity: true)
             stamped.removeAll(keepingCapacity: true)
             var marker: Int?
-            var sites: [Int: Int] = [:]
             for i in group {
                 if let column = changes[i].column {
-                    if changes[i].stamp == common {
-                        fields.append((column, i))
-                    } else {
-                        stamped.append((column, i))
-                        sites[i] = siteOf(i)
-                    }
+                    if changes[i].stamp == common { fields.append((column, i)) } else { stamped.append((column, i)) }
                 } else {
                     marker = i
-                    if changes[i].stamp != common { sites[i] = siteOf(i) }
                 }
             }
             writer.byte(UInt8(ascii: "{"))
@@ -99,12 +99,12 @@ extension ChangeSet {
                     writer.raw(",\"m\":[")
                     writer.unsigned(changes[marker].hlc.rawValue - hlc0)
                     writer.byte(UInt8(ascii: ","))
-                    writer.integer(Int64(sites[marker]!))
+                    writer.integer(Int64(position[changes[marker].site]!))
                     writer.byte(UInt8(ascii: "]"))
                 }
             }
             writer.raw(",\"s\":")
-            writer.integer(Int64(rowSite))
+            writer.integer(Int64(position[common.site]!))
             writer.raw(",\"t\":")
             writer.string(first.table)
             if !stamped.isEmpty {
@@ -117,7 +117,7 @@ extension ChangeSet {
                     writer.byte(UInt8(ascii: ","))
                     writer.unsigned(changes[i].hlc.rawValue - hlc0)
                     writer.byte(UInt8(ascii: ","))
-                    writer.integer(Int64(sites[i]!))
+                    writer.integer(Int64(position[changes[i].site]!))
                     writer.byte(UInt8(ascii: "]"))
                 }
                 writer.byte(UInt8(ascii: "}"))
@@ -199,11 +199,6 @@ extension ChangeSet {
         return (changes, siteUnits)
     }
 
-    /// The number of changes the set carries.
-    public var changeCount: Int {
-        rows.reduce(0) { $0 + ($1.m == nil ? 0 : 1) + ($1.c?.count ?? 0) + ($1.x?.count ?? 0) }
-    }
-
     static func json(_ value: Value) -> JSONValue {
         switch value {
         case .null: return .null
@@ -243,16 +238,16 @@ struct RowLayout {
         self.hlc0 = changes.isEmpty ? 0 : hlc0
     }
 
-    private mutating func index(_ site: SiteID) -> Int {
-        if let i = siteIndex[site] { return i }
+    private mutating func index(_ site: SiteID) {
+        guard siteIndex[site] == nil else { return }
         siteIndex[site] = sites.count
         sites.append(site)
-        return sites.count - 1
     }
 
-    /// Calls `body` with each row's range, its default stamp, and the site position of a change
-    /// of the row (the row's own stamp's first, then the others' in order, as positions are given).
-    mutating func forEachRow(_ body: (Range<Int>, Stamp, (Int) -> Int) -> Void) {
+    /// Calls `body` with each row's range, its default stamp, and the position of every site
+    /// seen so far. Positions are given in order of first use: a row's default stamp's site first,
+    /// then the sites of its other changes in order.
+    mutating func forEachRow(_ body: (Range<Int>, Stamp, _ position: [SiteID: Int]) -> Void) {
         var start = changes.startIndex
         var counts: [Stamp: Int] = [:]
         while start < changes.endIndex {
@@ -262,11 +257,9 @@ struct RowLayout {
             counts.removeAll(keepingCapacity: true)
             for i in start..<end { counts[changes[i].stamp, default: 0] += 1 }
             let common = counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }!.key
-            var positions: [Int: Int] = [:]
-            positions[start] = index(common.site)
-            for i in start..<end where changes[i].stamp != common { positions[i] = index(changes[i].site) }
-            let commonSite = positions[start]!
-            body(start..<end, common, { i in i == start ? commonSite : (changes[i].stamp == common ? commonSite : positions[i]!) })
+            index(common.site)
+            for i in start..<end where changes[i].stamp != common { index(changes[i].site) }
+            body(start..<end, common, siteIndex)
             start = end
         }
     }

@@ -198,50 +198,11 @@ extension ChangeSet.RowChanges {
 
     /// Reads element `index` of the rows array at `rows` (the path is built only for errors).
     static func read(from scanner: inout JSONScanner, in rows: String, at index: Int) throws(WireError) -> Self {
-        var path: String { "\(rows)[\(index)]" }
-        var t: String?, k: String?, l: UInt64?, h: UInt64?, s: Int?
-        var m: ChangeSet.Stamped?, c: [String: JSONValue]?, x: [String: [JSONValue]]?
-        try scanner.beginObject(path)
-        var first = true
-        while let key = try scanner.nextKey(first: &first, path) {
-            switch key {
-            case "t": t = try scanner.readString(path + ".t")
-            case "k": k = try scanner.readString(path + ".k")
-            case "l": l = try scanner.readUInt64(path + ".l")
-            case "h": h = try scanner.readUInt64(path + ".h")
-            case "s": s = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), path + ".s"))
-            case "m": m = try ChangeSet.readMarker(from: &scanner, path: path + ".m")
-            case "c":
-                if scanner.readNull() { c = nil; continue }
-                try scanner.beginObject(path + ".c")
-                var fields: [String: JSONValue] = [:]
-                var firstField = true
-                while let name = try scanner.nextKey(first: &firstField, path + ".c") {
-                    fields[name] = try scanner.readValue("\(path).c.\(name)")
-                }
-                c = fields
-            case "x":
-                if scanner.readNull() { x = nil; continue }
-                try scanner.beginObject(path + ".x")
-                var fields: [String: [JSONValue]] = [:]
-                var firstField = true
-                while let name = try scanner.nextKey(first: &firstField, path + ".x") {
-                    guard case .array(let triple) = try scanner.readValue("\(path).x.\(name)") else {
-                        throw WireError("\(path).x.\(name): expected [value, hlc offset, site]")
-                    }
-                    fields[name] = triple
-                }
-                x = fields
-            default:
-                _ = try scanner.readValue(member(path, key))
-            }
-        }
-        func required<T>(_ value: T?, _ name: String) throws(WireError) -> T {
-            guard let value else { throw WireError("missing field \(path).\(name)") }
-            return value
-        }
-        return Self(t: try required(t, "t"), k: try required(k, "k"), l: try required(l, "l"), h: try required(h, "h"),
-                    s: try required(s, "s"), m: m, c: c, x: x)
+        var row = RowScratch()
+        try row.read(from: &scanner, in: rows, at: index)
+        return Self(t: row.t, k: row.k, l: row.l, h: row.h, s: row.s, m: row.m,
+                    c: row.hasFields ? Dictionary(row.fields, uniquingKeysWith: { _, last in last }) : nil,
+                    x: row.hasStamped ? Dictionary(row.stamped, uniquingKeysWith: { _, last in last }) : nil)
     }
 }
 

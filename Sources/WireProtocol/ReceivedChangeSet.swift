@@ -53,9 +53,6 @@ public struct ReceivedChangeSet: Sendable {
         return (changes, siteUnits)
     }
 
-    /// The number of changes the set carries.
-    public var changeCount: Int { pending.count }
-
     // MARK: Reading
 
     static func read(from scanner: inout JSONScanner, path: String) throws(WireError) -> ReceivedChangeSet {
@@ -72,68 +69,13 @@ public struct ReceivedChangeSet: Sendable {
         return ReceivedChangeSet(header: header, pending: pending, rows: rows)
     }
 
-    /// Buffers reused from row to row: a row's fields arrive before its table, key and stamp.
-    struct RowScratch {
-        var fields: [(name: String, value: JSONValue)] = []
-        var stamped: [(name: String, value: JSONValue)] = []
-
-        mutating func set(_ name: String, _ value: JSONValue, in list: WritableKeyPath<RowScratch, [(name: String, value: JSONValue)]>) {
-            // A repeated field replaces the first, as in a dictionary.
-            if let i = self[keyPath: list].firstIndex(where: { $0.name == name }) {
-                self[keyPath: list][i].value = value
-            } else {
-                self[keyPath: list].append((name, value))
-            }
-        }
-    }
-
     /// Reads one row object and appends its changes in the row model's order: the marker, the
     /// fields of `c` by name, then those of `x` by name.
     static func readRow(from scanner: inout JSONScanner, in rowsPath: String, at index: Int, scratch: inout RowScratch,
                         into pending: inout [Change], rows: inout [ReceivedRow]) throws(WireError) {
-        var path: String { "\(rowsPath)[\(index)]" }
-        var t: String?, k: String?, l: UInt64?, h: UInt64?, s: Int?
-        var marker: ChangeSet.Stamped?
-        scratch.fields.removeAll(keepingCapacity: true)
-        scratch.stamped.removeAll(keepingCapacity: true)
-        try scanner.beginObject(path)
-        var first = true
-        while let key = try scanner.nextKey(first: &first, path) {
-            switch key {
-            case "t": t = try scanner.readString(path + ".t")
-            case "k": k = try scanner.readString(path + ".k")
-            case "l": l = try scanner.readUInt64(path + ".l")
-            case "h": h = try scanner.readUInt64(path + ".h")
-            case "s": s = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), path + ".s"))
-            case "m": marker = try ChangeSet.readMarker(from: &scanner, path: path + ".m")
-            case "c":
-                scratch.fields.removeAll(keepingCapacity: true)
-                if scanner.readNull() { continue }
-                try scanner.beginObject(path + ".c")
-                var firstField = true
-                while let name = try scanner.nextKey(first: &firstField, path + ".c") {
-                    scratch.set(name, try scanner.readValue("\(path).c.\(name)"), in: \.fields)
-                }
-            case "x":
-                scratch.stamped.removeAll(keepingCapacity: true)
-                if scanner.readNull() { continue }
-                try scanner.beginObject(path + ".x")
-                var firstField = true
-                while let name = try scanner.nextKey(first: &firstField, path + ".x") {
-                    let triple = try scanner.readValue("\(path).x.\(name)")
-                    guard case .array = triple else { throw WireError("\(path).x.\(name): expected [value, hlc offset, site]") }
-                    scratch.set(name, triple, in: \.stamped)
-                }
-            default:
-                _ = try scanner.readValue(member(path, key))
-            }
-        }
-        func required<T>(_ value: T?, _ name: String) throws(WireError) -> T {
-            guard let value else { throw WireError("missing field \(path).\(name)") }
-            return value
-        }
-        let table = try required(t, "t"), rawKey = try required(k, "k"), life = try required(l, "l")
-        let rowHLC = try required(h, "h"), rowSite = Int64(try required(s, "s"))
+        try scratch.read(from: &scanner, in: rowsPath, at: index)
+        let table = scratch.t, rawKey = scratch.k, life = scratch.l, rowHLC = scratch.h, rowSite = Int64(scratch.s)
+        let marker = scratch.m
         let key = rawKey.nfc
         // Content problems are kept, not thrown: ``resolved()`` reports them in the row model's order.
         var place: String { "rows[\(index)] (\(table) \(rawKey))" }
@@ -158,8 +100,8 @@ public struct ReceivedChangeSet: Sendable {
             }
         }
         scratch.stamped.sort { $0.name < $1.name }
-        for (name, json) in scratch.stamped where problem == nil {
-            guard case .array(let triple) = json, triple.count == 3, case .integer(let hlc) = triple[1], case .integer(let site) = triple[2], hlc >= 0 else {
+        for (name, triple) in scratch.stamped where problem == nil {
+            guard triple.count == 3, case .integer(let hlc) = triple[1], case .integer(let site) = triple[2], hlc >= 0 else {
                 problem = (pending.count - start, WireError("\(place).\(name): expected [value, hlc offset, site]"))
                 break
             }
@@ -250,3 +192,79 @@ public struct ReceivedPullPage: Sendable, JSONReadable {
 }
 
 extension ReceivedChangeSet: JSONReadable {}
+
+/// The members of one row object of a change set, as both readers need them: the row model
+/// (``ChangeSet/RowChanges``) and ``ReceivedChangeSet``. A row's fields may arrive before its
+/// table, key and stamp, so they are kept here — in buffers reused from row to row — until the
+/// object ends.
+struct RowScratch {
+    var t = "", k = ""
+    var l: UInt64 = 0, h: UInt64 = 0
+    var s = 0
+    var m: ChangeSet.Stamped?
+    /// `c` and `x` as written, a repeated name replacing the first; `hasFields`/`hasStamped`
+    /// tell an empty object from an absent (or null) member.
+    var fields: [(name: String, value: JSONValue)] = []
+    var stamped: [(name: String, value: [JSONValue])] = []
+    var hasFields = false, hasStamped = false
+
+    /// Reads element `index` of the rows array at `rows` (the path is built only for errors).
+    mutating func read(from scanner: inout JSONScanner, in rows: String, at index: Int) throws(WireError) {
+        var path: String { "\(rows)[\(index)]" }
+        var t: String?, k: String?, l: UInt64?, h: UInt64?, s: Int?
+        m = nil
+        fields.removeAll(keepingCapacity: true)
+        stamped.removeAll(keepingCapacity: true)
+        hasFields = false
+        hasStamped = false
+        try scanner.beginObject(path)
+        var first = true
+        while let key = try scanner.nextKey(first: &first, path) {
+            switch key {
+            case "t": t = try scanner.readString(path + ".t")
+            case "k": k = try scanner.readString(path + ".k")
+            case "l": l = try scanner.readUInt64(path + ".l")
+            case "h": h = try scanner.readUInt64(path + ".h")
+            case "s": s = Int(try scanner.readInt(in: Int64(Int.min)...Int64(Int.max), path + ".s"))
+            case "m": m = try ChangeSet.readMarker(from: &scanner, path: path + ".m")
+            case "c":
+                fields.removeAll(keepingCapacity: true)
+                hasFields = !scanner.readNull()
+                guard hasFields else { continue }
+                try scanner.beginObject(path + ".c")
+                var firstField = true
+                while let name = try scanner.nextKey(first: &firstField, path + ".c") {
+                    Self.set(name, try scanner.readValue("\(path).c.\(name)"), in: &fields)
+                }
+            case "x":
+                stamped.removeAll(keepingCapacity: true)
+                hasStamped = !scanner.readNull()
+                guard hasStamped else { continue }
+                try scanner.beginObject(path + ".x")
+                var firstField = true
+                while let name = try scanner.nextKey(first: &firstField, path + ".x") {
+                    guard case .array(let triple) = try scanner.readValue("\(path).x.\(name)") else {
+                        throw WireError("\(path).x.\(name): expected [value, hlc offset, site]")
+                    }
+                    Self.set(name, triple, in: &stamped)
+                }
+            default:
+                _ = try scanner.readValue(member(path, key))
+            }
+        }
+        func required<T>(_ value: T?, _ name: String) throws(WireError) -> T {
+            guard let value else { throw WireError("missing field \(path).\(name)") }
+            return value
+        }
+        self.t = try required(t, "t")
+        self.k = try required(k, "k")
+        self.l = try required(l, "l")
+        self.h = try required(h, "h")
+        self.s = try required(s, "s")
+    }
+
+    /// A repeated name replaces the first, as in a dictionary.
+    private static func set<Value>(_ name: String, _ value: Value, in list: inout [(name: String, value: Value)]) {
+        if let i = list.firstIndex(where: { $0.name == name }) { list[i].value = value } else { list.append((name, value)) }
+    }
+}

@@ -57,13 +57,7 @@ struct ImportChangesCommand: ParsableCommand {
 
     func run() throws {
         let replica = try options.openReplica()
-        let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: file) else { throw ReportableError.failure("cannot read \(file)") }
-            data = contents
-        }
+        let data = try readInput(file)
         var bytes = Array(data)
         if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes) }
         let set: ChangeSet

@@ -77,13 +77,7 @@ struct ImportCSVCommand: ParsableCommand {
         let schema = try replica.schema.table(table.nfc) ?? { throw ReplicaError.unknownTable(table) }()
         let label = file == "-" ? "<stdin>" : file
 
-        let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: file) else { throw ReportableError.failure("cannot read \(file)") }
-            data = contents
-        }
+        let data = try readInput(file)
         let document: CSVDocument
         do {
             document = try CSVDocument(data: data, delimiter: delimiter.flatMap(Self.delimiterScalar))

@@ -37,3 +37,10 @@ enum JSONOutput {
         String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
     }
 }
+
+/// The bytes of an input file named on the command line, or of standard input for `-`.
+func readInput(_ file: String) throws -> Data {
+    if file == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+    guard let contents = FileManager.default.contents(atPath: file) else { throw ReportableError.failure("cannot read \(file)") }
+    return contents
+}

@@ -66,17 +66,7 @@ final class World: @unchecked Sendable {
     /// Runs `reformsync args…` to completion (SIGKILLed after `timeout` seconds, recorded as an issue).
     @discardableResult
     func run(_ arguments: [String], stdin: Data? = nil, timeout: Double = 120, sourceLocation: SourceLocation = #_sourceLocation) -> CommandResult {
-        do {
-            let child = try ChildProcess(arguments, stdin: stdin, outputDirectory: logs)
-            if !child.waitForExit(timeout: timeout) {
-                child.killNow()
-                Issue.record("`reformsync \(arguments.joined(separator: " "))` still running after \(timeout) s; killed", sourceLocation: sourceLocation)
-            }
-            return child.result
-        } catch {
-            Issue.record("cannot run reformsync: \(error)", sourceLocation: sourceLocation)
-            return CommandResult(code: -1, stdout: "", stderr: "\(error)")
-        }
+        reformsync(arguments, stdin: stdin, in: logs, timeout: timeout, sourceLocation: sourceLocation)
     }
 
     /// Starts `reformsync args…` in the background; SIGKILLed at the latest when the world goes away.

@@ -20,23 +20,6 @@ import Darwin
 // MARK: - The binary
 
 
-/// Runs `reformsync args…` to completion (SIGKILLed after `timeout` seconds, so a hang fails the test
-/// instead of the whole run).
-@discardableResult
-func reformsync(_ arguments: [String], stdin: Data? = nil, in directory: String, timeout: Double = 120,
-                sourceLocation: SourceLocation = #_sourceLocation) -> CommandResult {
-    do {
-        let child = try ChildProcess(arguments, stdin: stdin, outputDirectory: directory)
-        if !child.waitForExit(timeout: timeout) {
-            child.killNow()
-            Issue.record("`reformsync \(arguments.joined(separator: " "))` still running after \(timeout) s; killed", sourceLocation: sourceLocation)
-        }
-        return child.result
-    } catch {
-        Issue.record("cannot run reformsync: \(error)", sourceLocation: sourceLocation)
-        return CommandResult(code: -1, stdout: "", stderr: "\(error)")
-    }
-}
 
 // MARK: - A test's world: temporary folder, one hub, nodes
 
