@@ -17,6 +17,9 @@ public final class HubHTTPClient: Sendable {
     public let configuration: HubClientConfiguration
     private let logger: Logger
     private let pool = CurlHandlePool()
+    /// Under a bandwidth cap, the one queue every transfer runs on: libcurl caps each transfer,
+    /// and the cap is for the link, so capped transfers take turns. Nil: each transfer gets its own.
+    private let cappedLink: DispatchQueue?
 
     /// Creates a client after validating `configuration`.
     /// - Throws: ``HubClientError`` of kind ``HubClientError/Kind/invalidConfiguration(reason:)``
@@ -27,6 +30,8 @@ public final class HubHTTPClient: Sendable {
         try CurlGlobal.ensureInitialised()
         self.configuration = configuration
         self.logger = logger
+        let capped = configuration.maxSendBytesPerSecond != nil || configuration.maxReceiveBytesPerSecond != nil
+        self.cappedLink = capped ? DispatchQueue(label: "reformsync.hubclient.capped-link", qos: .utility) : nil
         if configuration.bearerToken != nil, !configuration.usesTLS {
             logger.warning("the hub URL is plain http: the district's bearer token travels unencrypted",
                            metadata: ["hub.url": "\(configuration.baseURL)"])
@@ -123,8 +128,9 @@ public final class HubHTTPClient: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<TransferOutcome, Never>) in
                 // A fresh serial queue targets libdispatch's overcommit pool, which always provides
                 // a new thread: a blocked transfer can never hold up another one (a shared
-                // concurrent queue is width-limited to the CPU count on Linux).
-                DispatchQueue(label: "reformsync.hubclient.transfer", qos: .utility).async {
+                // concurrent queue is width-limited to the CPU count on Linux). Under a cap,
+                // transfers queue behind each other on purpose (see `cappedLink`).
+                (cappedLink ?? DispatchQueue(label: "reformsync.hubclient.transfer", qos: .utility)).async {
                     let outcome: TransferOutcome
                     do throws(HubClientError) {
                         outcome = try pool.withHandle { handle in

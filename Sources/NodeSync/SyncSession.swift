@@ -112,9 +112,9 @@ public final class SyncSession: Sendable {
     }
 
     /// At most this many push requests are in flight: while the hub merges one batch, it already
-    /// receives and decodes the next, and this node reads and encodes the one after. One only
-    /// under a bandwidth cap: libcurl caps each transfer, and the cap is for the whole link.
-    var pushWindow: Int { client.configuration.maxSendBytesPerSecond == nil ? 2 : 1 }
+    /// receives and decodes the next, and this node reads and encodes the one after. (Under a
+    /// bandwidth cap the client sends them one after the other: the cap is for the link.)
+    static let pushWindow = 2
 
     /// A batch read, and its request when it has changes to send.
     private struct PushInFlight {
@@ -138,7 +138,7 @@ public final class SyncSession: Sendable {
         var moreToRead = true
         while true {
             // Fill the window: read and encode the next batches, and send them.
-            while moreToRead && window.count < pushWindow {
+            while moreToRead && window.count < Self.pushWindow {
                 var limit = maxChanges
                 var batch = try prepareBatch(after: readCursor, limit: limit, sites: sites)
                 while batch.body.count > maxBytes && limit > 1 {
