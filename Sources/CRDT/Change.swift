@@ -28,12 +28,27 @@ public struct Change: Hashable, Sendable {
     public var site: SiteID { stamp.site }
     public var isRowMarker: Bool { column == nil }
 
+    /// The largest causal length a change may carry (2^62): a row deleted and re-created more
+    /// often than that cannot occur, and the bound keeps `causalLength + 1` and its storage as a
+    /// signed 64-bit SQLite integer from overflowing.
+    public static let maxCausalLength: UInt64 = 1 << 62
+
     /// Why a change is malformed, independent of any schema; nil when well-formed.
     ///
     /// Column changes must be made while the row exists (odd causal length); markers must have a
-    /// causal length of at least 1 and carry no value.
+    /// causal length of at least 1 and carry no value. Causal lengths are bounded
+    /// (``maxCausalLength``), keys and text values hold no control characters other than tab,
+    /// line feed and carriage return (SQLite would cut a text at U+0000), and real values are
+    /// finite (NaN has no order, so last-writer-wins could not break ties with it).
     public var structuralProblem: String? {
         if causalLength == 0 { return "causal length must be at least 1" }
+        if causalLength > Change.maxCausalLength { return "causal length \(causalLength) is above the maximum \(Change.maxCausalLength)" }
+        if let problem = TextRules.problem(in: key) { return "row key \(problem)" }
+        switch value {
+        case .text(let text): if let problem = TextRules.problem(in: text) { return "text value \(problem)" }
+        case .real(let real) where !real.isFinite: return "real value \(real) is not a finite number"
+        default: break
+        }
         if let column {
             if column.isEmpty { return "column name is empty" }
             if causalLength % 2 == 0 { return "a column change needs an odd causal length (row exists), got \(causalLength)" }

@@ -214,6 +214,7 @@ public final class SyncSession: Sendable {
     /// in the page) and decoded when it comes, while this node merges the one it has and the hub
     /// reads the next; pages are still applied one at a time, in order, each with its cursor.
     func pull(_ report: inout SyncReport) async throws {
+        let skew = hubLimits.withLock { $0 }.map { UInt64(min(max(1, $0.maxClockSkewMs), 86_400_000)) }
         var page = try await fetchPage(try replica.cursor("pull"))
         while true {
             report.bytesSent += page.bytes.sent
@@ -226,7 +227,9 @@ public final class SyncSession: Sendable {
             let applied = try await replica.writer.write { db -> ApplyReport in
                 let before = try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0
                 let push = try self.replica.cursor("push", db)
-                let applied = try self.replica.apply(changes, siteUnits: siteUnits, db)
+                // Stamps further ahead of this node's clock than the hub allows its nodes are refused here
+                // too (the hub is authoritative for the skew): the page fails whole, and the round says why.
+                let applied = try self.replica.apply(changes, siteUnits: siteUnits, maxClockSkewMillis: skew, db)
                 // Nothing was waiting to be pushed, and the page only brings other sites' changes:
                 // the push cursor moves past it, so the next push does not scan it for nothing.
                 if push.baseline == before && push.position == before && applied.version > before {

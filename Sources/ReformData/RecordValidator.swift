@@ -161,8 +161,10 @@ public struct RecordValidator: Sendable {
                 throw error(column.name, "\(value) is outside \(Self.format(range.lowerBound))…\(Self.format(range.upperBound))")
             }
         }
-        if case .text(let s) = value, s.utf8.count > 1_000_000 {
-            throw error(column.name, "text longer than 1 MB")
+        if case .text(let s) = value {
+            if s.utf8.count > 1_000_000 { throw error(column.name, "text longer than 1 MB") }
+            // SQLite would cut the text at U+0000; the other controls have no place in a record.
+            if let problem = TextRules.problem(in: s) { throw error(column.name, problem + " (only tab and line breaks are allowed)") }
         }
     }
 

@@ -95,11 +95,26 @@ public struct WritePolicy: Sendable {
             }
             results.append(refusal)
         }
+        // The life this batch creates (or re-creates), if any.
+        let creation = changes.filter { $0.causalLength % 2 == 1 && $0.causalLength > (storedRow?.causalLength ?? 0) }.map(\.causalLength).max()
         // A row created by field changes alone (no marker at that causal length in the batch) gets
         // the same creation checks as a marker would.
-        if rowRefusal == nil, let life = changes.filter({ $0.causalLength % 2 == 1 && $0.causalLength > (storedRow?.causalLength ?? 0) })
-            .map(\.causalLength).max(), !changes.contains(where: { $0.column == nil && $0.causalLength == life }) {
+        if rowRefusal == nil, let life = creation, !changes.contains(where: { $0.column == nil && $0.causalLength == life }) {
             rowRefusal = creationProblem(table, key: first.key, life: life, changes: changes)
+        }
+        // A creation is accepted whole or refused whole: a required or key field refused in it (a
+        // year out of range, a title too long) refuses the marker and every other field with one
+        // refusal naming it, so the hub never holds a record without a field it must have. An
+        // optional field refused (a hub-only appraisal) is refused alone.
+        if rowRefusal == nil, let life = creation, results.contains(where: { $0 == nil }),
+           let index = changes.indices.first(where: { i in
+               changes[i].causalLength == life && results[i] != nil
+                   && changes[i].column.map { column in table.column(column).map { $0.required || table.keyColumns.contains(column) } ?? false } ?? true
+           }),
+           let cause = results[index] {
+            let what = changes[index].column.map { "its field '\($0)' is refused" } ?? "its marker is refused"
+            let refusal = Refusal(cause.code, "\(table.name) record '\(first.key)' is not created: \(what): \(cause.reason)")
+            return changes.map { _ in refusal }
         }
         // A refused create or delete takes the rest of the row with it.
         if let rowRefusal { return results.map { $0 ?? rowRefusal } }

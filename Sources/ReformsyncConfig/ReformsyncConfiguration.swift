@@ -38,6 +38,10 @@ public struct ReformsyncConfiguration: Sendable, Equatable {
         self.status = status
     }
 
+    /// How far ahead of this server's clock a received change may be stamped, in milliseconds
+    /// (`server.max_clock_skew`, range-checked at loading; Protocol §3.4).
+    public var maxClockSkewMillis: UInt64 { UInt64((server.maxClockSkewSeconds * 1000).rounded()) }
+
     /// The replica file inside the data directory.
     public var replicaPath: String { (dataDirectory as NSString).appendingPathComponent("replica.sqlite") }
 

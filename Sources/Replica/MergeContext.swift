@@ -34,6 +34,8 @@ struct MergeContext {
     var state: ReplicaState
     var sites: SiteTable
     var report = ApplyReport()
+    /// Remote changes stamped beyond this bound are refused (nil: local writes, which tick the clock).
+    var clockBound: ClockBound?
     let historySQL = """
         INSERT INTO _rs_history(tbl, key, col, value, hlc, site, cl, version, fate)
         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
@@ -182,6 +184,10 @@ struct MergeContext {
             } else if let column = changes[i].column {
                 slot = store.slot(of: column) ?? 0
             }
+            if validating, let clockBound, changes[i].hlc.isAhead(of: clockBound.wallMillis, by: clockBound.skewMillis) {
+                throw ReplicaError.clockAhead(table: store.schema.name, key: changes[i].key,
+                                              aheadMillis: changes[i].hlc.millis - clockBound.wallMillis, limitMillis: clockBound.skewMillis)
+            }
             state.clock.observe(changes[i].hlc)
             if !siteUnits.isEmpty, unitKnown != changes[i].site {
                 if let unit = siteUnits[changes[i].site], sites.units[changes[i].site] == nil {
@@ -317,4 +323,10 @@ struct PendingRecord {
     init(_ change: Change, fate: String) {
         self.init(column: change.column, value: change.value, stamp: change.stamp, causalLength: change.causalLength, fate: fate)
     }
+}
+
+/// The wall-clock time of a merge and the skew it allows remote stamps.
+struct ClockBound {
+    var wallMillis: UInt64
+    var skewMillis: UInt64
 }

@@ -30,7 +30,7 @@ extension Replica {
                     throw ReplicaError.missingRequired(table: table, key: record.key, field: missing)
                 }
                 let stamp = Stamp(hlc: context.state.clock.tick(wallMillis: wallClock()), site: site)
-                let changes = LocalWrite.put(record.values, into: row, table: table, key: record.key, stamp: stamp)
+                let changes = try Self.local { () throws(LocalWriteError) in try LocalWrite.put(record.values, into: row, table: table, key: record.key, stamp: stamp) }
                 try context.mergeRow(db, store: store, key: record.key, changes: changes, existing: .some(existing), siteUnits: [:])
                 all += changes
             }
@@ -51,12 +51,17 @@ extension Replica {
                 throw ReplicaError.appendOnly(table: table, key: key)
             }
             let stamp = Stamp(hlc: context.state.clock.tick(wallMillis: wallClock()), site: site)
-            guard let row = existing?.state, let change = LocalWrite.delete(row, table: table, key: key, stamp: stamp) else {
+            guard let row = existing?.state, let change = try Self.local({ () throws(LocalWriteError) in try LocalWrite.delete(row, table: table, key: key, stamp: stamp) }) else {
                 throw ReplicaError.notFound(table: table, key: key)
             }
             try context.mergeRow(db, store: store, key: key, changes: [change], existing: .some(existing), siteUnits: [:])
             _ = try context.finish(db)
             return change
         }
+    }
+
+    /// Runs a pure local-write rule, reporting its error as a replica error.
+    static func local<T>(_ body: () throws(LocalWriteError) -> T) throws(ReplicaError) -> T {
+        do { return try body() } catch { throw .localWrite(error.description) }
     }
 }

@@ -9,15 +9,22 @@ extension Replica {
     /// (the merge is idempotent, commutative and associative). A change naming a table or field
     /// the schema does not declare, or a value of the wrong type, aborts the whole transaction.
     ///
+    /// A change stamped further ahead of this replica's wall clock than `maxClockSkewMillis`
+    /// (default: the replica's ``maxClockSkewMillis``) aborts the transaction with
+    /// ``ReplicaError/clockAhead(table:key:aheadMillis:limitMillis:)``: adopting its stamp would
+    /// drag this replica's clock, and every later write, into the future (Protocol §3.4).
+    ///
     /// - Parameter siteUnits: the unit of each originating site, for the audit trail.
     @discardableResult
-    public func apply(_ changes: [Change], siteUnits: [SiteID: String] = [:]) throws -> ApplyReport {
-        try writer.write { db in try self.apply(changes, siteUnits: siteUnits, db) }
+    public func apply(_ changes: [Change], siteUnits: [SiteID: String] = [:], maxClockSkewMillis: UInt64? = nil) throws -> ApplyReport {
+        try writer.write { db in try self.apply(changes, siteUnits: siteUnits, maxClockSkewMillis: maxClockSkewMillis, db) }
     }
 
     /// Merges changes inside a transaction the caller holds, so a sync cursor can commit with them.
-    public func apply(_ changes: [Change], siteUnits: [SiteID: String] = [:], _ db: Database) throws -> ApplyReport {
+    public func apply(_ changes: [Change], siteUnits: [SiteID: String] = [:], maxClockSkewMillis: UInt64? = nil,
+                      _ db: Database) throws -> ApplyReport {
         var context = try MergeContext.begin(db)
+        context.clockBound = ClockBound(wallMillis: wallClock(), skewMillis: maxClockSkewMillis ?? self.maxClockSkewMillis)
         guard !changes.isEmpty else { return try context.finish(db) }
         var rowStore = try store(changes[0].table)
         var start = 0
@@ -41,11 +48,16 @@ extension Replica {
     static func validate(_ changes: [Change], _ i: Int, _ store: TableStore) throws -> (slot: Int, converted: Bool) {
         // The conditions of `Change.structuralProblem`, whose message is built only when one fails.
         let cl = changes[i].causalLength
-        let wellFormed: Bool
+        var wellFormed = cl <= Change.maxCausalLength && TextRules.problem(in: changes[i].key) == nil
         if let column = changes[i].column {
-            wellFormed = cl % 2 == 1 && !column.isEmpty
+            wellFormed = wellFormed && cl % 2 == 1 && !column.isEmpty
         } else {
-            wellFormed = cl > 0 && changes[i].value.isNull
+            wellFormed = wellFormed && cl > 0 && changes[i].value.isNull
+        }
+        switch changes[i].value {
+        case .text(let text): wellFormed = wellFormed && TextRules.problem(in: text) == nil
+        case .real(let real): wellFormed = wellFormed && real.isFinite
+        default: break
         }
         if !wellFormed || changes[i].key.isEmpty, let problem = changes[i].structuralProblem {
             throw ReplicaError.invalidChange("\(store.schema.name) '\(changes[i].key)': \(problem)")

@@ -24,10 +24,16 @@ public final class Replica: Sendable {
     public let location: String
     /// Wall-clock milliseconds since the Unix epoch; injectable so tests can run a clock backwards.
     let wallClock: @Sendable () -> UInt64
+    /// How far ahead of ``wallClock`` a received change may be stamped (Protocol §3.4).
+    public let maxClockSkewMillis: UInt64
+    /// The default of ``maxClockSkewMillis`` (and of the hub's `server.max_clock_skew`): 5 minutes.
+    public static let defaultMaxClockSkewMillis: UInt64 = 300_000
     let stores: [String: TableStore]
 
-    init(writer: any DatabaseWriter, schema: Schema, location: String, wallClock: @escaping @Sendable () -> UInt64) throws {
+    init(writer: any DatabaseWriter, schema: Schema, location: String, wallClock: @escaping @Sendable () -> UInt64,
+         maxClockSkewMillis: UInt64 = Replica.defaultMaxClockSkewMillis) throws {
         self.writer = writer
+        self.maxClockSkewMillis = maxClockSkewMillis
         self.schema = schema
         self.location = location
         self.wallClock = wallClock
@@ -77,10 +83,12 @@ public final class Replica: Sendable {
 
     /// Opens an existing replica file.
     public static func open(path: String, schema: Schema = ReformSchema.v1,
-                            wallClock: @escaping @Sendable () -> UInt64 = Replica.systemMillis) throws -> Replica {
+                            wallClock: @escaping @Sendable () -> UInt64 = Replica.systemMillis,
+                            maxClockSkewMillis: UInt64 = Replica.defaultMaxClockSkewMillis) throws -> Replica {
         guard FileManager.default.fileExists(atPath: path) else { throw ReplicaError.notInitialized(path: path) }
         do {
-            return try Replica(writer: try pool(path: path), schema: schema, location: path, wallClock: wallClock)
+            return try Replica(writer: try pool(path: path), schema: schema, location: path, wallClock: wallClock,
+                               maxClockSkewMillis: maxClockSkewMillis)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
             throw ReplicaError.corrupt("\(path) is not a reformsync replica (\(error.message ?? "not a database"))")
         }

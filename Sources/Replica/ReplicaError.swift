@@ -9,6 +9,8 @@ public enum ReplicaError: Error, Equatable, Sendable, CustomStringConvertible {
     case appendOnly(table: String, key: String)
     case missingRequired(table: String, key: String, field: String)
     case invalidChange(String)
+    case clockAhead(table: String, key: String, aheadMillis: UInt64, limitMillis: UInt64)
+    case localWrite(String)
     case corrupt(String)
 
     public var description: String {
@@ -31,6 +33,11 @@ public enum ReplicaError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(table).\(field): required to create record '\(key)'"
         case .invalidChange(let message):
             return "invalid change: \(message)"
+        case let .clockAhead(table, key, ahead, limit):
+            return "\(table) '\(key)' is stamped \(ahead / 1000) s ahead of this server's clock (at most \(limit / 1000) s allowed): "
+                + "the clock of the replica that wrote it, or this server's, is wrong; fix it (NTP). Nothing was merged"
+        case .localWrite(let message):
+            return message
         case .corrupt(let message):
             return "replica data is damaged: \(message)"
         }

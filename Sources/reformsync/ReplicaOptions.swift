@@ -17,7 +17,10 @@ struct ReplicaOptions: ParsableArguments {
         return configuration
     }
 
+    /// Opens the replica; received changes (files, pulls) may be stamped at most
+    /// `server.max_clock_skew` ahead of this server's clock.
     func openReplica() throws -> Replica {
-        try Replica.open(path: try configuration().replicaPath)
+        let configuration = try configuration()
+        return try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis)
     }
 }

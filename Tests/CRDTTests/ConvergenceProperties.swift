@@ -33,13 +33,13 @@ struct Workload {
             let stamp = Stamp(hlc: replicas[r].clock.tick(wallMillis: wall), site: replicas[r].site)
             var changes: [Change] = []
             if row.exists && Int.random(in: 0..<5, using: &rng) == 0 {
-                changes = LocalWrite.delete(row, table: "t", key: key, stamp: stamp).map { [$0] } ?? []
+                changes = (try? LocalWrite.delete(row, table: "t", key: key, stamp: stamp)).flatMap { $0 }.map { [$0] } ?? []
             } else {
                 var values: [String: Value] = [:]
                 for column in columns where Bool.random(using: &rng) {
                     values[column] = randomValue(&rng)
                 }
-                changes = LocalWrite.put(values, into: row, table: "t", key: key, stamp: stamp)
+                changes = (try? LocalWrite.put(values, into: row, table: "t", key: key, stamp: stamp)) ?? []
             }
             for change in changes { replicas[r].merge(change) }
             log += changes

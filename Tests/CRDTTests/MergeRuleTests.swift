@@ -36,21 +36,21 @@ struct MergeRuleTests {
         #expect(row.value(of: "y") == .text("new life"))
     }
 
-    @Test func localWriteTurnsIntentionsIntoChanges() {
+    @Test func localWriteTurnsIntentionsIntoChanges() throws {
         let stamp = Stamp(hlc: HLC(millis: 1), site: a)
-        let create = LocalWrite.put(["x": .integer(1), "y": .null], into: RowState(), table: "t", key: "k", stamp: stamp)
+        let create = try LocalWrite.put(["x": .integer(1), "y": .null], into: RowState(), table: "t", key: "k", stamp: stamp)
         #expect(create.map(\.column) == [nil, "x"])
         #expect(create.allSatisfy { $0.causalLength == 1 })
         var row = RowState()
         create.forEach { row.merge($0) }
-        let update = LocalWrite.put(["x": .integer(1), "y": .text("n")], into: row, table: "t", key: "k",
+        let update = try LocalWrite.put(["x": .integer(1), "y": .text("n")], into: row, table: "t", key: "k",
                                     stamp: Stamp(hlc: HLC(millis: 2), site: a))
         #expect(update.map(\.column) == ["y"], "unchanged fields are not re-sent")
-        let delete = LocalWrite.delete(row, table: "t", key: "k", stamp: Stamp(hlc: HLC(millis: 3), site: a))
+        let delete = try LocalWrite.delete(row, table: "t", key: "k", stamp: Stamp(hlc: HLC(millis: 3), site: a))
         #expect(delete?.causalLength == 2)
         row.merge(delete!)
-        #expect(LocalWrite.delete(row, table: "t", key: "k", stamp: stamp) == nil)
-        #expect(LocalWrite.put(["x": .integer(5)], into: row, table: "t", key: "k", stamp: stamp).first?.causalLength == 3)
+        #expect(try LocalWrite.delete(row, table: "t", key: "k", stamp: stamp) == nil)
+        #expect(try LocalWrite.put(["x": .integer(5)], into: row, table: "t", key: "k", stamp: stamp).first?.causalLength == 3)
     }
 
     @Test func malformedChangesAreNamed() {

@@ -126,12 +126,28 @@ struct ReplicaConvergenceTests {
         let perWrite = stride(from: 0, to: stamps.count, by: 1).map { stamps[$0] }
         for (earlier, later) in zip(perWrite, perWrite.dropFirst()) { #expect(earlier <= later) }
         #expect(Set(perWrite).count == 21, "each write got its own HLC")
-        // Receiving a change from the future advances the clock.
+        // Receiving a change from the near future (within the allowed skew) advances the clock.
+        clock.set(2_100_000)
+        let site = SiteID("ffffffffffffffff")!
         let future = Change(table: "units", key: "F", column: nil, value: .null,
-                            stamp: Stamp(hlc: HLC(millis: 9_000_000), site: SiteID("ffffffffffffffff")!), causalLength: 1)
+                            stamp: Stamp(hlc: HLC(millis: 2_100_000 + 290_000), site: site), causalLength: 1)
         try reopened.apply([future])
         let next = try reopened.put("units", json: ["id": .string("Y"), "name": .string("n"), "group": .string("district")])
         #expect(next[0].hlc > future.hlc)
+        // One stamped further ahead than the skew is refused whole: nothing merged, the clock unmoved.
+        let version = try reopened.currentVersion()
+        let far = Change(table: "units", key: "G", column: nil, value: .null,
+                         stamp: Stamp(hlc: HLC(millis: 9_000_000), site: site), causalLength: 1)
+        #expect(throws: ReplicaError.clockAhead(table: "units", key: "G", aheadMillis: 9_000_000 - 2_100_000, limitMillis: 300_000)) {
+            try reopened.apply([future, far])
+        }
+        #expect(try reopened.currentVersion() == version)
+        #expect(try reopened.get("units", key: "G") == nil)
+        let after = try reopened.put("units", json: ["id": .string("W"), "name": .string("n"), "group": .string("district")])
+        #expect(after[0].hlc.millis < 2_100_000 + 300_000, "the refused stamp did not drag the clock ahead")
+        // The hub's limit, when it is larger, lets the same change in.
+        try reopened.apply([far], maxClockSkewMillis: 10_000_000)
+        #expect(try reopened.get("units", key: "G") != nil)
     }
 
     @Test func remoteChangesOutsideTheSchemaAreRefusedWhole() throws {
