@@ -36,6 +36,30 @@ struct HLCTests {
         #expect(clock.tick(wallMillis: 1_002) == HLC(millis: 5_000, counter: 5))
     }
 
+    /// Arithmetic at the top of the range saturates: nothing a peer sends can make a clock wrap
+    /// round to zero (and every later write lose to everything).
+    @Test func clockArithmeticSaturatesInsteadOfWrapping() {
+        #expect(HLC.max.successor == .max)
+        #expect(HLC(rawValue: .max - 1).successor == .max)
+        #expect(HLC(millis: .max).millis == HLC.maxMillis, "milliseconds beyond 48 bits clamp, they do not shift out")
+        #expect(HLC(millis: HLC.maxMillis + 12_345, counter: 7) > HLC(millis: 1_700_000_000_000))
+        var clock = HybridLogicalClock()
+        clock.observe(.max)
+        #expect(clock.tick(wallMillis: 1_000) == .max)
+        #expect(clock.tick(wallMillis: .max) == .max)
+        clock.reset(to: HLC(millis: 5))
+        #expect(clock.tick(wallMillis: 1) == HLC(millis: 5, counter: 1), "a repaired clock goes on from where it was set")
+    }
+
+    @Test func stampsFarAheadOfTheWallClockAreRecognised() {
+        let now: UInt64 = 1_700_000_000_000
+        #expect(!HLC(millis: now + 300_000, counter: 9).isAhead(of: now, by: 300_000), "the bound itself is allowed")
+        #expect(HLC(millis: now + 300_001).isAhead(of: now, by: 300_000))
+        #expect(!HLC(millis: now - 10_000).isAhead(of: now, by: 0))
+        #expect(HLC.max.isAhead(of: now, by: 300_000))
+        #expect(!HLC.max.isAhead(of: .max, by: .max), "no overflow in the bound")
+    }
+
     @Test func siteIDsAreSixteenLowercaseHexDigits() {
         #expect(SiteID("0123456789abcdef") != nil)
         #expect(SiteID("0123456789ABCDEF") == nil)

@@ -51,6 +51,12 @@ struct MergeRuleTests {
         row.merge(delete!)
         #expect(try LocalWrite.delete(row, table: "t", key: "k", stamp: stamp) == nil)
         #expect(try LocalWrite.put(["x": .integer(5)], into: row, table: "t", key: "k", stamp: stamp).first?.causalLength == 3)
+        // A row a peer pushed to the largest causal length cannot get another life (no overflow).
+        var exhausted = RowState()
+        exhausted.merge(Change(table: "t", key: "k", column: nil, value: .null, stamp: stamp, causalLength: Change.maxCausalLength))
+        #expect(throws: LocalWriteError.rowLivesExhausted(table: "t", key: "k")) {
+            try LocalWrite.put(["x": .integer(5)], into: exhausted, table: "t", key: "k", stamp: stamp)
+        }
     }
 
     @Test func malformedChangesAreNamed() {
@@ -58,5 +64,16 @@ struct MergeRuleTests {
         #expect(change(nil, .integer(1), 1, a, cl: 1).structuralProblem != nil)
         #expect(change(nil, .null, 1, a, cl: 0).structuralProblem != nil)
         #expect(change("x", .integer(1), 1, a, cl: 1).structuralProblem == nil)
+        // Bounds: causal lengths, control characters in keys and text, non-finite reals.
+        #expect(change(nil, .null, 1, a, cl: .max).structuralProblem?.contains("above the maximum") == true)
+        #expect(change(nil, .null, 1, a, cl: Change.maxCausalLength).structuralProblem == nil)
+        #expect(change("x", .text("a\u{0}b"), 1, a, cl: 1).structuralProblem?.contains("U+0000 at character 2") == true)
+        #expect(change("x", .text("dòng 1\ndòng 2\tcột\r\n"), 1, a, cl: 1).structuralProblem == nil, "tab and line breaks are text")
+        #expect(change("x", .text("\u{1F}"), 1, a, cl: 1).structuralProblem?.contains("U+001F") == true)
+        #expect(change("x", .real(.nan), 1, a, cl: 1).structuralProblem?.contains("finite") == true)
+        #expect(change("x", .real(-.infinity), 1, a, cl: 1).structuralProblem?.contains("finite") == true)
+        var keyed = change(nil, .null, 1, a, cl: 1)
+        keyed.key = "SD\u{7}1"
+        #expect(keyed.structuralProblem?.contains("row key contains the control character U+0007") == true)
     }
 }
