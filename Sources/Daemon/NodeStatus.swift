@@ -41,6 +41,11 @@ public struct NodeStatus: Codable, Sendable {
     /// Hub versions not yet pulled (as of the last contact).
     public var hubLag: Int64?
     public var quarantined: Int?
+    /// Fields this replica stamped beyond wall clock + skew (refused by the hub until `clock repair`).
+    public var ownChangesAhead: Int?
+    /// When `reformsync clock repair` last ran, and how many fields it re-stamped.
+    public var clockRepairedAt: String?
+    public var clockRepairRestamped: Int?
     public var lastError: String?
     public var lastErrorAt: String?
     public var clockOffsetMs: Int64?
@@ -57,6 +62,7 @@ public struct NodeStatus: Codable, Sendable {
         case health, problems, unit, site, role, hubURL = "hub_url", hubReachable = "hub_reachable", lastSyncAt = "last_sync_at"
         case lastSyncAgeSeconds = "last_sync_age_seconds", pendingChanges = "pending_changes", pendingBytes = "pending_bytes"
         case hubVersion = "hub_version", pulledPosition = "pulled_position", hubLag = "hub_lag", quarantined
+        case ownChangesAhead = "own_changes_ahead", clockRepairedAt = "clock_repaired_at", clockRepairRestamped = "clock_repair_restamped"
         case lastError = "last_error", lastErrorAt = "last_error_at", clockOffsetMs = "clock_offset_ms", clockWarning = "clock_warning"
         case protocolVersion = "protocol_version", schemaVersion = "schema_version", replicaBytes = "replica_bytes"
         case daemonRunning = "daemon_running", daemonPID = "daemon_pid", daemonUptimeSeconds = "daemon_uptime_seconds", daemonAPI = "daemon_api"
@@ -80,6 +86,9 @@ public struct NodeStatus: Codable, Sendable {
         try c.encode(pulledPosition, forKey: .pulledPosition)
         try c.encode(hubLag, forKey: .hubLag)
         try c.encode(quarantined, forKey: .quarantined)
+        try c.encode(ownChangesAhead, forKey: .ownChangesAhead)
+        try c.encode(clockRepairedAt, forKey: .clockRepairedAt)
+        try c.encode(clockRepairRestamped, forKey: .clockRepairRestamped)
         try c.encode(lastError, forKey: .lastError)
         try c.encode(lastErrorAt, forKey: .lastErrorAt)
         try c.encode(clockOffsetMs, forKey: .clockOffsetMs)
@@ -101,7 +110,7 @@ public struct NodeStatus: Codable, Sendable {
                                 daemonUptimeSeconds: daemon.map { now.timeIntervalSince($0.startedAt) }, daemonAPI: daemon?.api)
         let replica: Replica
         do {
-            replica = try Replica.open(path: configuration.replicaPath)
+            replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis)
         } catch {
             status.health = .error
             status.problems.append("cannot open the replica: \(error)")
@@ -128,6 +137,9 @@ public struct NodeStatus: Codable, Sendable {
             if let hub = status.hubVersion, let pulled = status.pulledPosition { status.hubLag = max(0, hub - pulled) }
             if meta["last_handshake_at"] != nil || status.lastError != nil { status.hubReachable = status.lastError == nil }
             status.quarantined = try replica.quarantineCount()
+            status.ownChangesAhead = try replica.ownChangesAhead()
+            status.clockRepairedAt = meta["clock_repaired_at"]
+            status.clockRepairRestamped = meta["clock_repair_restamped"].flatMap { Int($0) }
             if replica.role == .node {
                 let pending = try SyncSession.pending(replica, measuringBytes: true)
                 status.pendingChanges = pending.count
@@ -165,6 +177,10 @@ public struct NodeStatus: Codable, Sendable {
         }
         if let quarantined, quarantined > 0 { degrade("\(quarantined) change(s) refused by the hub are in quarantine: reformsync quarantine list") }
         if let clockWarning { degrade(clockWarning) }
+        if let ownChangesAhead, ownChangesAhead > 0 {
+            degrade("\(ownChangesAhead) field(s) written here are stamped ahead of this server's clock and the hub refuses them: "
+                    + "fix the clock (NTP), then run `reformsync clock repair`")
+        }
         self.health = health
         self.problems = problems
     }

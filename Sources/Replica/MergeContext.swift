@@ -250,7 +250,7 @@ struct MergeContext {
         report.rows += 1
     }
 
-    private mutating func record(_ db: Database, _ table: String, _ key: String, _ entry: PendingRecord, _ version: Int64) throws {
+    mutating func record(_ db: Database, _ table: String, _ key: String, _ entry: PendingRecord, _ version: Int64) throws {
         let site = try sites.index(for: entry.stamp.site, unit: nil, db)
         let hlc = Int64(bitPattern: entry.stamp.hlc.rawValue)
         if historyStatement == nil { historyStatement = try db.cachedStatement(sql: historySQL) }

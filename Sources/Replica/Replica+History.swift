@@ -13,6 +13,12 @@ public struct HistoryEntry: Sendable, Equatable {
         case lost
         /// Written in an earlier life of a row that was since deleted or re-created.
         case stale
+        /// Stamped by this replica while its clock ran ahead; the same value carries a new stamp
+        /// since `reformsync clock repair`.
+        case restamped
+        /// Refused by the hub and discarded by an operator (`reformsync quarantine discard`): the
+        /// field went back to what it held before.
+        case discarded
     }
 
     /// The field, or nil for the row's existence (created / deleted / re-created).

@@ -5,6 +5,8 @@ import GRDB
 
 /// A change the hub refused, kept visible on the node (never dropped silently).
 public struct QuarantinedChange: Sendable, Equatable {
+    /// A number naming the entry in `quarantine retry|discard ID` (stable while the entry stays).
+    public var id: Int64
     public var table: String
     public var key: String
     public var column: String?
@@ -14,6 +16,14 @@ public struct QuarantinedChange: Sendable, Equatable {
     public var code: String
     public var reason: String
     public var refusedAt: String
+}
+
+extension QuarantinedChange {
+    /// From `SELECT rowid, tbl, key, col, value, hlc, site, code, reason, refused_at FROM _rs_quarantine`.
+    init(row: Row) {
+        self.init(id: row[0], table: row[1], key: row[2], column: row[3], value: TableStore.value(row[4]),
+                  hlc: HLC(rawValue: UInt64(bitPattern: row[5] as Int64)), site: row[6], code: row[7], reason: row[8], refusedAt: row[9])
+    }
 }
 
 extension Replica {
@@ -82,11 +92,8 @@ extension Replica {
     /// Every change the hub refused, newest first.
     public func quarantined() throws -> [QuarantinedChange] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT tbl, key, col, value, hlc, site, code, reason, refused_at FROM _rs_quarantine ORDER BY refused_at DESC, tbl, key, col")
-                .map { row in
-                    QuarantinedChange(table: row[0], key: row[1], column: row[2], value: TableStore.value(row[3]),
-                                      hlc: HLC(rawValue: UInt64(bitPattern: row[4] as Int64)), site: row[5], code: row[6], reason: row[7], refusedAt: row[8])
-                }
+            try Row.fetchAll(db, sql: "SELECT rowid, tbl, key, col, value, hlc, site, code, reason, refused_at FROM _rs_quarantine ORDER BY refused_at DESC, tbl, key, col")
+                .map(QuarantinedChange.init(row:))
         }
     }
 

@@ -62,7 +62,7 @@ struct HistoryCommand: ParsableCommand {
             var line = Line(field: field, time: Self.time(entry.stamp.hlc), hlc: entry.stamp.hlc.description, site: entry.stamp.site.rawValue,
                             unit: entry.unit, causalLength: entry.causalLength, old: nil, new: value, event: "set")
             switch entry.fate {
-            case .lost, .stale:
+            case .lost, .stale, .restamped, .discarded:
                 line.event = entry.fate.rawValue
             case .current, .superseded:
                 if entry.column == nil {

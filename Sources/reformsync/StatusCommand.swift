@@ -39,6 +39,11 @@ struct StatusCommand: ParsableCommand {
             row("hub version", s.hubVersion.map { "\($0) (pulled \(s.pulledPosition ?? 0), lag \(s.hubLag ?? 0))" } ?? "unknown")
         }
         row("quarantine", s.quarantined.map { $0 == 0 ? "none" : "\($0) refused change(s): reformsync quarantine list" } ?? "?")
+        if let ahead = s.ownChangesAhead, ahead > 0 {
+            row("clock", "\(ahead) field(s) stamped ahead of the clock: fix it (NTP), then `reformsync clock repair`")
+        } else if let repaired = s.clockRepairedAt {
+            row("clock", "repaired \(repaired) (\(s.clockRepairRestamped ?? 0) field(s) re-stamped)")
+        }
         row("last error", s.lastError.map { "\($0) (\(s.lastErrorAt ?? ""))" } ?? "none")
         row("clock offset", s.clockOffsetMs.map { "\($0 >= 0 ? "+" : "")\($0) ms against the hub" + (s.clockWarning != nil ? " — FIX THE CLOCK" : "") } ?? "unknown")
         row("versions", "protocol v\(s.protocolVersion), schema v\(s.schemaVersion.map(String.init) ?? "?")")

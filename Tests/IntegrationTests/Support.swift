@@ -61,8 +61,9 @@ final class World: @unchecked Sendable {
     }
 
     @discardableResult
-    func run(_ arguments: [String], stdin: Data? = nil, timeout: Double = 120, sourceLocation: SourceLocation = #_sourceLocation) -> CommandResult {
-        reformsync(arguments, stdin: stdin, in: logs, timeout: timeout, sourceLocation: sourceLocation)
+    func run(_ arguments: [String], stdin: Data? = nil, timeout: Double = 120, wrapper: [String] = [],
+             sourceLocation: SourceLocation = #_sourceLocation) -> CommandResult {
+        reformsync(arguments, stdin: stdin, in: logs, timeout: timeout, wrapper: wrapper, sourceLocation: sourceLocation)
     }
 
     /// Starts `reformsync args…` in the background; killed at the latest when the world shuts down.
@@ -238,8 +239,9 @@ final class NodeHandle: @unchecked Sendable {
     }
 
     @discardableResult
-    func run(_ arguments: [String], stdin: Data? = nil, timeout: Double = 120, sourceLocation: SourceLocation = #_sourceLocation) -> CommandResult {
-        world.run(arguments + ["--config", configPath], stdin: stdin, timeout: timeout, sourceLocation: sourceLocation)
+    func run(_ arguments: [String], stdin: Data? = nil, timeout: Double = 120, wrapper: [String] = [],
+             sourceLocation: SourceLocation = #_sourceLocation) -> CommandResult {
+        world.run(arguments + ["--config", configPath], stdin: stdin, timeout: timeout, wrapper: wrapper, sourceLocation: sourceLocation)
     }
 
     func put(_ table: String, _ records: [[String: Any]], sourceLocation: SourceLocation = #_sourceLocation) {

@@ -79,7 +79,9 @@ public final class ChildProcess: @unchecked Sendable {
     public let arguments: [String]
     private let handles: [FileHandle]
 
-    public init(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], outputDirectory: String) throws {
+    /// - Parameter wrapper: a program and its arguments that run the binary (e.g. `faketime -f +365d`).
+    public init(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], wrapper: [String] = [],
+                outputDirectory: String) throws {
         let binary = try BuiltBinary.require()
         self.arguments = arguments
         let id = UUID().uuidString.prefix(8)
@@ -94,8 +96,13 @@ public final class ChildProcess: @unchecked Sendable {
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
         handles = [out, err, input]
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
+        if let program = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = wrapper.dropFirst() + [binary] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments
+        }
         process.environment = BuiltBinary.childEnvironment.merging(environment) { $1 }
         process.standardOutput = out
         process.standardError = err

@@ -6,9 +6,9 @@ import Testing
 /// cannot start.
 @discardableResult
 public func reformsync(_ arguments: [String], stdin: Data? = nil, in directory: String, timeout: Double = 120,
-                       sourceLocation: SourceLocation = #_sourceLocation) -> CommandResult {
+                       wrapper: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) -> CommandResult {
     do {
-        let child = try ChildProcess(arguments, stdin: stdin, outputDirectory: directory)
+        let child = try ChildProcess(arguments, stdin: stdin, wrapper: wrapper, outputDirectory: directory)
         if !child.waitForExit(timeout: timeout) {
             child.killNow()
             Issue.record("`reformsync \(arguments.joined(separator: " "))` still running after \(timeout) s; killed", sourceLocation: sourceLocation)
