@@ -92,8 +92,14 @@ extension Replica {
             if let version = try streams[next].versions.next() { streams[next].version = version } else { streams.remove(at: next) }
         }
         let current = try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state WHERE id = 1") ?? position
-        let hasMore = position < current
-        let next = hasMore ? ChangeCursor(baseline: cursor.baseline, position: position) : ChangeCursor(max(position, cursor.position))
+        // The streams ran dry before the page was full (each reads at most `rowLimit` rows): every
+        // row after the position was read, and the reader is up to date even if the last versions
+        // belong to no row any more (a refused record discarded from the quarantine) — it must not
+        // be told to ask for a page that can never come.
+        let exhausted = streams.isEmpty && rows < rowLimit && changes.count < limit
+        let hasMore = !exhausted && position < current
+        let next = hasMore ? ChangeCursor(baseline: cursor.baseline, position: position)
+            : ChangeCursor(max(exhausted ? current : position, cursor.position))
         return ChangePage(changes: changes, siteUnits: siteUnits, next: next, hasMore: hasMore)
     }
 }

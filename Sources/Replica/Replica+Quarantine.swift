@@ -73,8 +73,11 @@ extension Replica {
                 let current = entries.filter { currentSlot(of: $0, in: row, store: store) != nil }
                 resolution.superseded += entries.count - current.count
                 guard !current.isEmpty else { continue }
-                try revert(current, of: row, store: store, key: key, version: version, db, &context)
-                context.state.version = version
+                // Only a row brought back to its previous life takes a new version (its restored
+                // cells are sent again, harmlessly); a version no row carries would stall the pager.
+                if try revert(current, of: row, store: store, key: key, version: version, db, &context) {
+                    context.state.version = version
+                }
                 resolution.rows += 1
             }
             resolution.entries = try deleteQuarantined(ids: ids, db)
@@ -130,8 +133,10 @@ extension Replica {
     }
 
     /// Puts refused fields back to their previous values, or the row back to its previous life.
+    /// Returns whether the row took `version`.
     private func revert(_ entries: [QuarantinedChange], of stored: StoredRow, store: TableStore, key: String, version: Int64,
-                        _ db: Database, _ context: inout MergeContext) throws {
+                        _ db: Database, _ context: inout MergeContext) throws -> Bool {
+        var tookVersion = false
         var row = stored
         let table = store.schema.name
         if entries.contains(where: { $0.column == nil }) {
@@ -139,8 +144,9 @@ extension Replica {
             let previous = row.state.causalLength - 1
             guard previous > 0 else {
                 try db.execute(sql: "DELETE FROM \(SQL.quote(table)) WHERE id = ?", arguments: [key])
-                return
+                return false
             }
+            tookVersion = true
             let marker = try previousStamp(table, key, column: nil, causalLength: previous, below: nil, db, context.sites)
             var cells: [String: Cell] = [:]
             var versions = [Int64?](repeating: nil, count: store.slotCount)
@@ -166,6 +172,7 @@ extension Replica {
             row.state = RowState(causalLength: row.state.causalLength, marker: row.state.marker, cells: cells)
         }
         try store.save(db, key: key, row: row, isNew: false, sites: &context.sites)
+        return tookVersion
     }
 
     /// The latest superseded value of a field (nil column: the marker) at a causal length, from the history.
