@@ -31,7 +31,7 @@ struct DaemonCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.configuration()
         let logger = LogSetup.bootstrap(level: configuration.logLevel, label: "reformsync.daemon")
-        let replica = try Replica.open(path: configuration.replicaPath)
+        let replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis)
         guard replica.role == .node else {
             throw ReportableError.input("\(replica.location) is the hub's replica: run `reformsync hub` there, not the daemon")
         }

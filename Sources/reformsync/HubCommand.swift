@@ -35,7 +35,7 @@ struct HubCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.configuration()
-            let replica = try Replica.open(path: configuration.replicaPath)
+            let replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis)
             guard replica.role == .hub else {
                 throw ReportableError.input("\(replica.location) is a node replica (unit \(replica.unit)); the hub needs one made with `reformsync init --role hub`")
             }

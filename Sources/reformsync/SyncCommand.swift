@@ -26,7 +26,7 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.configuration()
-        let replica = try Replica.open(path: configuration.replicaPath)
+        let replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis)
         let session = SyncSession(replica: replica, client: try NodeClientFactory.client(configuration),
                                   batchChanges: configuration.sync.batchChanges, batchBytes: configuration.sync.batchBytes)
         let report: SyncReport
