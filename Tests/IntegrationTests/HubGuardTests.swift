@@ -1,5 +1,6 @@
 import CRDT
 import Foundation
+import GRDB
 import ReformData
 import Replica
 import Testing
@@ -146,6 +147,18 @@ extension EndToEnd {
             }
             #expect(hub.isRunning)
             #expect(!hub.log.contains("request failed"), "no 5xx among them: \(hub.log)")
+
+            // A failure inside the hub (its node registry gone from under it): 500 `internal` with
+            // the envelope, and the cause in the hub's log.
+            let queue = try DatabaseQueue(path: hub.replicaPath)
+            try queue.write { db in try db.execute(sql: "DROP TABLE _hub_nodes") }
+            try queue.close()
+            let failed = try hub.http("GET", "/metrics", headers: opAuth)
+            #expect(failed.status == 500 && failed.envelope?.code == "internal", "\(failed)")
+            let deadline = Date().addingTimeInterval(5)
+            while !hub.log.contains("_hub_nodes") && Date() < deadline { usleep(20_000) }
+            #expect(hub.log.contains("request failed") && hub.log.contains("/metrics") && hub.log.contains("_hub_nodes"),
+                    "the 500 is logged with its cause: \(hub.log)")
         }
 
         /// A fresh hub (`init --role hub`, nothing entered): the dashboard and the report answer
