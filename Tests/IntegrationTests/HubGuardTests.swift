@@ -102,6 +102,38 @@ extension EndToEnd {
             #expect(revoked.status == 401, "\(revoked)")
         }
 
+        /// A hub file made before token kinds: its `_hub_tokens` has no `kind` column. The hub adds
+        /// it (ALTER TABLE) on open; every existing token is a node token and keeps working.
+        @Test("an older hub file gets the token kind column; its tokens stay node tokens")
+        func tokenKindMigration() throws {
+            let world = try World("tokenkinds")
+            defer { world.shutdown() }
+            let hub = try world.makeHub()
+            let node = try world.makeNode("SONDUONG", hub: hub)
+            // Back to the old shape, rows kept.
+            let queue = try DatabaseQueue(path: hub.replicaPath)
+            try queue.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE old_tokens (id TEXT PRIMARY KEY, unit TEXT NOT NULL, hash BLOB NOT NULL,
+                                             created_at TEXT NOT NULL, revoked_at TEXT, note TEXT);
+                    INSERT INTO old_tokens SELECT id, unit, hash, created_at, revoked_at, note FROM _hub_tokens;
+                    DROP TABLE _hub_tokens;
+                    ALTER TABLE old_tokens RENAME TO _hub_tokens;
+                    """)
+                #expect(try !db.columns(in: "_hub_tokens").contains { $0.name == "kind" })
+            }
+            try queue.close()
+            try hub.start()
+            node.follow(hub)
+            node.sync()
+            let columns = try readOnlyQueue(hub.replicaPath).read { db in try db.columns(in: "_hub_tokens").map(\.name) }
+            #expect(columns.contains("kind"), "\(columns)")
+            let listed = hub.run(["hub", "token", "list"])
+            #expect(listed.code == 0 && listed.stdout.contains("node") && listed.stdout.contains("SONDUONG"), "\(listed)")
+            let crossed = try hub.http("GET", "/dashboard", headers: Auth.bearer(node.token))
+            #expect(crossed.status == 403, "an old token is a node token: \(crossed)")
+        }
+
         /// Every route, given a bad request, answers with the envelope (code and message): wrong
         /// method (405 with Allow), unknown route (404), bad query, bad body, too large a body.
         @Test("every route answers a bad request with the JSON envelope")
