@@ -91,6 +91,12 @@ extension EndToEnd {
                     #expect(crossed.status == 403 && crossed.envelope?.code == "forbidden", "\(what) with an operator bearer token: \(crossed)")
                 }
             }
+            // Malformed credentials are 401 with the envelope, never a crash.
+            for header in ["Basic !!!not-base64", "Basic " + Data("no-colon".utf8).base64EncodedString(), "Basic " + Data("user:".utf8).base64EncodedString(),
+                           "Bearer ", "Bearer", "Digest abc", "Basic " + String(repeating: "QUFB", count: 4000)] {
+                let answer = try hub.http("GET", "/dashboard", headers: [("Authorization", header)])
+                #expect(answer.status == 401 && answer.envelope?.code == "unauthorized", "\(header.prefix(40)): \(answer)")
+            }
             // The node token still works where it belongs: a full sync round.
             node.sync()
             // Revoked operator token: refused at once.
