@@ -3,7 +3,9 @@
 # As root it runs apt-get; otherwise it says what to run.
 set -euo pipefail
 
-packages=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl faketime)
+# faketime: the clock-recovery test runs a node a year ahead; prometheus: its promtool checks the
+# hub's and the daemon's /metrics in the tests.
+packages=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl faketime prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

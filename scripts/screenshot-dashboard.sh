@@ -13,8 +13,10 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 "$bin" demo --dir "$work" --port "$port" >"$work/demo.out" 2>&1 &
 demo=$!
 trap 'kill -INT $demo 2>/dev/null; wait $demo 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 120); do grep -q "^Dashboard:" "$work/demo.out" && break; sleep 0.5; done
-grep -q "^Dashboard:" "$work/demo.out" || { cat "$work/demo.out" >&2; exit 1; }
+for _ in $(seq 1 120); do grep -q "^Operator token:" "$work/demo.out" && break; sleep 0.5; done
+grep -q "^Operator token:" "$work/demo.out" || { cat "$work/demo.out" >&2; exit 1; }
+# The dashboard needs an operator token (HTTP Basic: any user name, the token as password).
+token=$(sed -n 's/^Operator token: //p' "$work/demo.out")
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=820,2250 \
-  --screenshot="$out" "http://127.0.0.1:$port/dashboard?year=2021&as_of=2022-07-15" 2>/dev/null
+  --screenshot="$out" "http://operator:$token@127.0.0.1:$port/dashboard?year=2021&as_of=2022-07-15" 2>/dev/null
 echo "saved $out"

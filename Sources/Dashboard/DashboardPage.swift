@@ -6,12 +6,42 @@ import Hub
 /// The hub's dashboard: rankings with bar charts, Decision-06 progress, overdue tasks and the
 /// freshness of every node's sync, in Vietnamese, as one self-contained HTML page.
 public enum DashboardPage {
-    public static func render(report: ProvinceReport, nodes: [NodeRegistry.Node], now: Date = Date()) -> String {
+    /// The page of `answer`: the full dashboard, or — without a methodology for the year, as on a
+    /// fresh hub — a page that says what is missing, with the nodes' sync table.
+    static func render(_ answer: ReportAnswer, nodes: [NodeRegistry.Node], now: Date = Date()) -> String {
+        if let report = answer.report { return render(report: report, nodes: nodes, missing: answer.missing, now: now) }
+        var body = "<header><h1>Cải cách hành chính — năm \(answer.year)</h1>"
+        body += "<p class=\"muted\">Số liệu tại Sở Nội vụ, tính đến ngày \(HTML.escape(vnDate(answer.asOf))) · chưa có số liệu để tính chỉ số</p></header>"
+        body += missingSection(answer.missing)
+        body += freshness(names: [:], nodes: nodes, now: now)
+        return page(title: "Chỉ số CCHC \(answer.year) — reformsync", body: body)
+    }
+
+    /// What the report lacks (codes and messages of ``ReportGap``), shown above the figures.
+    static func missingSection(_ missing: [ReportGap]) -> String {
+        guard !missing.isEmpty else { return "" }
+        var out = "<section id=\"missing\"><h2>Còn thiếu số liệu</h2><ul>"
+        for gap in missing { out += "<li data-code=\"\(HTML.escape(gap.code))\">\(HTML.escape(gap.message))</li>" }
+        return out + "</ul></section>"
+    }
+
+    static func page(title: String, body: String) -> String {
+        """
+            <!DOCTYPE html>
+            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(HTML.escape(title))</title>
+            <style>\(css)</style></head>
+            <body>\(body)<footer class="muted">reformsync · trang do máy chủ tỉnh tạo, không tải tài nguyên từ Internet</footer></body></html>
+            """
+    }
+
+    public static func render(report: ProvinceReport, nodes: [NodeRegistry.Node], missing: [ReportGap] = [], now: Date = Date()) -> String {
         var body = ""
         body += "<header><h1>Cải cách hành chính tỉnh \(HTML.escape(report.province.map(shortProvince) ?? "Tuyên Quang")) — năm \(report.year)</h1>"
         body += "<p class=\"muted\">Số liệu tại Sở Nội vụ, tính đến ngày \(HTML.escape(vnDate(report.asOf)))"
         body += report.publication.map { " · đã công bố\($0.decision.map { " (" + HTML.escape($0) + ")" } ?? "")" } ?? " · chưa công bố"
         body += "</p></header>"
+        body += missingSection(missing)
         body += provinceIndices(report)
         for group in report.groups {
             body += "<section><h2>\(HTML.escape(group.title))</h2>"
@@ -25,14 +55,9 @@ public enum DashboardPage {
         }
         body += decision06(report)
         body += tasks(report)
-        body += freshness(report: report, nodes: nodes, now: now)
-        return """
-            <!DOCTYPE html>
-            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Chỉ số CCHC \(report.year) — reformsync</title>
-            <style>\(css)</style></head>
-            <body>\(body)<footer class="muted">reformsync · trang do máy chủ tỉnh tạo, không tải tài nguyên từ Internet</footer></body></html>
-            """
+        let names = Dictionary(report.groups.flatMap(\.units).map { ($0.unit, $0.shortName ?? $0.name) }, uniquingKeysWith: { a, _ in a })
+        body += freshness(names: names, nodes: nodes, now: now)
+        return page(title: "Chỉ số CCHC \(report.year) — reformsync", body: body)
     }
 
     static func provinceIndices(_ report: ProvinceReport) -> String {
@@ -96,9 +121,8 @@ public enum DashboardPage {
         return out + "</section>"
     }
 
-    static func freshness(report: ProvinceReport, nodes: [NodeRegistry.Node], now: Date) -> String {
+    static func freshness(names: [String: String], nodes: [NodeRegistry.Node], now: Date) -> String {
         var out = "<section><h2>Đồng bộ của các đơn vị</h2>"
-        let names = Dictionary(report.groups.flatMap(\.units).map { ($0.unit, $0.shortName ?? $0.name) }, uniquingKeysWith: { a, _ in a })
         if nodes.isEmpty { return out + "<p class=\"muted\">Chưa đơn vị nào đồng bộ với máy chủ tỉnh.</p></section>" }
         out += "<table><tr><th>Đơn vị</th><th>Lần đồng bộ gần nhất</th><th>Cách đây</th><th>Thay đổi đã nhận</th><th>Bị từ chối</th><th>Lệch đồng hồ</th></tr>"
         for node in nodes.sorted(by: { ($0.lastSeenAt ?? "") > ($1.lastSeenAt ?? "") }) {

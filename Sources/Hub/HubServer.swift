@@ -8,81 +8,100 @@ import ReformData
 import Replica
 import WireProtocol
 
-/// The hub's HTTP face (Hummingbird 2): routes of protocol v1, authentication, body limits, gzip.
+/// The hub's HTTP face (Hummingbird 2): the routes of protocol v1 in three guarded groups, the
+/// error envelope, body limits, gzip, request metrics.
+///
+/// Every route sits in a group whose guard is declared here (Protocol/README.md §7.3):
+/// - anonymous: `GET /v1/health` only (liveness);
+/// - node (``NodeGuard``): `POST /v1/handshake`, `POST /v1/push`, `GET /v1/pull`;
+/// - operator (``OperatorGuard``): `GET /metrics`, and what `operatorRoutes` adds (the dashboard).
+/// The returned ``HubRouter/routes`` lists each route with its group; a test probes every one.
 public enum HubServer {
     /// Builds the application; `onListening` receives the bound port (useful with port 0).
-    /// - Parameter routes: adds more routes (the dashboard) to the router.
+    /// - Parameter routes: adds more operator routes (the dashboard) to the operator group.
     public static func application(service: HubService, host: String, port: Int, logger: Logger,
                                    onListening: @escaping @Sendable (Int) async -> Void = { _ in },
-                                   routes: (Router<BasicRequestContext>) -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = router(service: service, logger: logger)
-        routes(router)
-        return Application(router: router,
+                                   routes: (RouterGroup<HubRequestContext>) -> Void = { _ in }) -> some ApplicationProtocol {
+        let built = router(service: service, logger: logger, operatorRoutes: routes)
+        return Application(router: built.router,
                     configuration: .init(address: .hostname(host, port: port), serverName: "reformsync-hub"),
                     onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
                     logger: logger)
     }
 
-    static func router(service: HubService, logger: Logger) -> Router<BasicRequestContext> {
-        let router = Router()
+    /// The router with its three groups, and the table of its routes by group.
+    public static func router(service: HubService, logger: Logger,
+                              operatorRoutes: (RouterGroup<HubRequestContext>) -> Void = { _ in }) -> HubRouter {
+        let router = Router(context: HubRequestContext.self)
+        let catalog = RouteCatalog()
+        // Outermost first: the request counter sees the status the error envelope ends with.
+        router.add(middleware: HubMetricsMiddleware(metrics: service.metrics))
+        router.add(middleware: HubErrorMiddleware(catalog: catalog, metrics: service.metrics, logger: logger))
         let limit = service.settings.maxBodyBytes
+        var table: [HubRoute] = []
+        /// Routes added since the last call belong to `audience`.
+        func declare(_ audience: RouteAudience) {
+            let known = Set(table.map { "\($0.method) \($0.path)" })
+            for route in router.routes where !known.contains("\(route.method.rawValue) \(route.path.description)") {
+                table.append(HubRoute(method: route.method.rawValue, path: route.path.description, audience: audience))
+            }
+        }
 
-        router.get("v1/health") { _, _ -> Response in
+        // Anonymous: liveness only. Nothing else may ever be added here.
+        let anonymous = router.group()
+        anonymous.get("v1/health") { _, _ -> Response in
             let version = try await service.replica.writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0 }
             let body = try WireJSON.encode(["status": JSONValue.string("ok"), "hub_version": .integer(version), "unit": .string(service.replica.unit)])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
+        declare(.anonymous)
 
-        router.post("v1/handshake") { request, _ -> Response in
-            try await respond(request, logger: logger) {
-                let unit = try service.authenticate(authorization: request.headers[.authorization])
-                let body = try await readBody(request, limit: limit)
-                let message = try WireJSON.decode(HandshakeRequest.self, from: body, what: "handshake")
-                return try await service.handshake(message, unit: unit)
+        // Node tokens: the sync protocol; the guard puts the token's unit into the context.
+        let nodes = router.group().add(middleware: NodeGuard(tokens: service.tokens))
+        nodes.post("v1/handshake") { request, context -> Response in
+            let unit = try context.nodeUnit()
+            let body = try await readBody(request, limit: limit)
+            let message = try WireJSON.decode(HandshakeRequest.self, from: body, what: "handshake")
+            return try encode(try await service.handshake(message, unit: unit), status: .ok, request: request)
+        }
+        nodes.post("v1/push") { request, context -> Response in
+            let unit = try context.nodeUnit()
+            let body = try await readBody(request, limit: limit)
+            let message = try WireJSON.read(ReceivedPush.self, from: body, what: "push")
+            return try encode(try await service.push(message, unit: unit), status: .ok, request: request)
+        }
+        nodes.get("v1/pull") { request, context -> Response in
+            let unit = try context.nodeUnit()
+            let query = request.uri.queryParameters
+            func number(_ name: String, default value: Int64) throws -> Int64 {
+                guard let text = query[Substring(name)] else { return value }
+                guard let number = Int64(String(text)), number >= 0 else { throw HubError.badRequest("query parameter \(name)=\(text) is not a version number") }
+                return number
             }
+            let baseline = try number("baseline", default: 0)
+            let position = try number("position", default: baseline)
+            let limit = try number("limit", default: Int64(service.settings.maxBatchChanges))
+            let page = try await service.pull(unit: unit, site: query["site"].map(String.init),
+                                              cursor: ChangeCursor(baseline: baseline, position: position), limit: Int(clamping: limit))
+            return try encode(page, status: .ok, request: request)
         }
+        declare(.node)
 
-        router.post("v1/push") { request, _ -> Response in
-            try await respond(request, logger: logger) {
-                let unit = try service.authenticate(authorization: request.headers[.authorization])
-                let body = try await readBody(request, limit: limit)
-                let message = try WireJSON.read(ReceivedPush.self, from: body, what: "push")
-                return try await service.push(message, unit: unit)
-            }
+        // Operator tokens: the province's figures and the hub's metrics.
+        let operators = router.group().add(middleware: OperatorGuard(tokens: service.tokens))
+        operators.get("metrics") { _, _ -> Response in
+            let text = service.metrics.render(nodes: try service.nodes.nodes())
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
+        operatorRoutes(operators)
+        declare(.operator)
 
-        router.get("v1/pull") { request, _ -> Response in
-            try await respond(request, logger: logger) {
-                let unit = try service.authenticate(authorization: request.headers[.authorization])
-                let query = request.uri.queryParameters
-                func number(_ name: String, default value: Int64) throws -> Int64 {
-                    guard let text = query[Substring(name)] else { return value }
-                    guard let number = Int64(String(text)), number >= 0 else { throw HubError.badRequest("query parameter \(name)=\(text) is not a version number") }
-                    return number
-                }
-                let baseline = try number("baseline", default: 0)
-                let position = try number("position", default: baseline)
-                let limit = try number("limit", default: Int64(service.settings.maxBatchChanges))
-                return try await service.pull(unit: unit, site: query["site"].map(String.init),
-                                              cursor: ChangeCursor(baseline: baseline, position: position), limit: Int(limit))
-            }
-        }
-        return router
-    }
-
-    /// Runs a handler and turns its result or error into a JSON response (gzip when asked).
-    static func respond<T: Encodable>(_ request: Request, logger: Logger, _ body: () async throws -> T) async throws -> Response {
-        do {
-            let value = try await body()
-            return try encode(value, status: .ok, request: request)
-        } catch let error as HubError {
-            return errorResponse(error, request: request)
-        } catch let error as WireError {
-            return errorResponse(.badRequest(error.message), request: request)
-        } catch {
-            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            return errorResponse(HubError(status: 500, code: "internal", message: "the hub failed to handle the request; its log has details"), request: request)
-        }
+        // Anything registered after the groups sits outside them: it is listed as anonymous, which
+        // the route-table test refuses for everything but /v1/health.
+        declare(.anonymous)
+        catalog.fill(table)
+        return HubRouter(router: router, routes: table)
     }
 
     /// Reads the body up to `limit` bytes, decompressing gzip (also up to `limit`).
@@ -118,9 +137,19 @@ public enum HubServer {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
+    /// The envelope of ``HubError`` (Protocol/README.md §12.1), with its challenge or `Allow`.
     static func errorResponse(_ error: HubError, request: Request) -> Response {
         let status = HTTPResponse.Status(code: error.status)
-        return (try? encode(ErrorResponse(code: error.code, message: error.message), status: status, request: request))
+        var response = (try? encode(ErrorResponse(code: error.code, message: error.message), status: status, request: request))
             ?? Response(status: status)
+        if let challenge = error.challenge { response.headers[.wwwAuthenticate] = challenge }
+        if let allow = error.allow { response.headers[.allow] = allow }
+        return response
     }
+}
+
+/// The hub's router and the table of its routes, each with the group that guards it.
+public struct HubRouter {
+    public let router: Router<HubRequestContext>
+    public let routes: [HubRoute]
 }

@@ -29,6 +29,8 @@ public final class HubService: Sendable {
     public let tokens: TokenAuthority
     public let nodes: NodeRegistry
     public let settings: HubSettings
+    /// The hub's Prometheus metrics (`GET /metrics`).
+    public let metrics = HubMetrics()
     let policy: WritePolicy
     let logger: Logger
     let wallClock: @Sendable () -> UInt64
@@ -42,18 +44,6 @@ public final class HubService: Sendable {
         self.policy = WritePolicy(schema: replica.schema, maxClockSkewMillis: settings.maxClockSkewMillis)
         self.logger = logger
         self.wallClock = wallClock
-    }
-
-    /// The unit of a request's bearer token.
-    public func authenticate(authorization: String?) throws -> String {
-        guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
-            throw HubError.unauthorized("missing bearer token: send Authorization: Bearer <token> (issued by `reformsync hub token create`)")
-        }
-        let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        guard let unit = try tokens.unit(for: token) else {
-            throw HubError.unauthorized("unknown or revoked token: ask the hub operator for a new one")
-        }
-        return unit
     }
 
     public func handshake(_ request: HandshakeRequest, unit: String) async throws -> HandshakeResponse {
@@ -80,8 +70,10 @@ public final class HubService: Sendable {
         let warning = abs(offset) > skew
             ? "the node's clock is \(abs(offset) / 1000) s \(offset > 0 ? "behind" : "ahead of") the hub; changes stamped more than \(skew / 1000) s ahead are refused: fix the clock (NTP)"
             : nil
-        try await replica.writer.write { db in
-            try self.nodes.recordHandshake(db, site: request.site, unit: unit, software: request.software, clockOffsetMs: offset)
+        try await bindingSite(request.site, unit: unit) {
+            try await replica.writer.write { db in
+                try self.nodes.recordHandshake(db, site: request.site, unit: unit, software: request.software, clockOffsetMs: offset)
+            }
         }
         return HandshakeResponse(protocol: highest, schema: replica.schema.version, hubSite: replica.site.rawValue,
                                  hubUnit: replica.unit, hubTimeMs: now, clockOffsetMs: offset, clockWarning: warning,
@@ -104,68 +96,22 @@ public final class HubService: Sendable {
         guard decoded.changes.count <= settings.maxBatchChanges * 2 else {
             throw HubError(status: 413, code: "batch_too_large", message: "\(decoded.changes.count) changes in one push; send at most \(settings.maxBatchChanges) (as the handshake's limits say)")
         }
-        let now = wallClock()
         let source = request.changes.source?.site
-        let (report, refused) = try await replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
-            var refusedIndices: [Int] = []
-            var refused: [RefusedChange] = []
-            var claimed: [(table: String, key: String)] = []
-            // Rows of the batch (consecutive changes of one table and key), and their state at the hub.
-            let changes = decoded.changes
-            var groups: [Range<Int>] = []
-            var start = 0
-            while start < changes.count {
-                var end = start + 1
-                while end < changes.count && changes[end].key == changes[start].key && changes[end].table == changes[start].table { end += 1 }
-                groups.append(start..<end)
-                start = end
-            }
-            let known = groups.map { (table: changes[$0.lowerBound].table, key: changes[$0.lowerBound].key) }
-            let states = try self.replica.rowStates(known.filter { self.replica.schema.table($0.table) != nil }, db)
-            var stateIndex = 0
-            for (group, row) in zip(groups, known) {
-                var stored: (state: RowState, owner: String?)?
-                if self.replica.schema.table(row.table) != nil {
-                    stored = states[stateIndex]
-                    stateIndex += 1
-                }
-                let slice = Array(changes[group])
-                var verdicts = self.policy.check(slice, from: unit, storedOwner: stored?.owner, storedRow: stored?.state, nowMillis: now)
-                for (i, change) in slice.enumerated() where change.site == self.replica.site && verdicts[i] == nil {
-                    verdicts[i] = WritePolicy.Refusal("bad_site", "stamped with the hub's own site id: a node cannot write as the hub")
-                }
-                if verdicts.allSatisfy({ $0 == nil }), self.policy.claimsTombstone(slice, storedOwner: stored?.owner, storedRow: stored?.state) {
-                    claimed.append((row.table, row.key))
-                }
-                for (offset, verdict) in verdicts.enumerated() {
-                    guard let verdict else { continue }
-                    let change = slice[offset]
-                    refused.append(RefusedChange(table: change.table, key: change.key, column: change.column, hlc: String(change.hlc.rawValue),
-                                                 site: change.site.rawValue, code: verdict.code, reason: verdict.reason))
-                    refusedIndices.append(group.lowerBound + offset)
-                }
-            }
-            // Usually nothing is refused: the batch merges as it came, without a copy.
-            var accepted = changes
-            if !refusedIndices.isEmpty {
-                accepted = []
-                accepted.reserveCapacity(changes.count - refusedIndices.count)
-                var next = 0  // refusedIndices ascend
-                for index in changes.indices {
-                    if next < refusedIndices.count && refusedIndices[next] == index {
-                        next += 1
-                    } else {
-                        accepted.append(changes[index])
-                    }
-                }
-            }
-            let report = try self.replica.apply(accepted, siteUnits: decoded.siteUnits, db)
-            for row in claimed { try self.replica.rememberOwner(row.table, key: row.key, owner: unit, db) }
-            if let source {
-                try self.nodes.recordPush(db, site: source, unit: unit, through: request.through.position, received: decoded.changes.count, refused: refused.count)
-            }
-            return (report, refused)
+        if let source, SiteID(source) == nil {
+            throw HubError.badRequest("changes.source.site \"\(source)\" is not a site id (16 hex digits)")
         }
+        let (report, refused) = try await bindingSite(source, unit: unit) {
+            try await replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
+                // A site already bound to another unit is refused before anything is merged.
+                if let source { try self.nodes.bind(db, site: source, unit: unit) }
+                let (report, refused) = try self.checkAndMerge(decoded.changes, siteUnits: decoded.siteUnits, from: unit, db)
+                if let source {
+                    try self.nodes.recordPush(db, site: source, unit: unit, through: request.through.position, received: decoded.changes.count, refused: refused.count)
+                }
+                return (report, refused)
+            }
+        }
+        count(report, refused: refused)
         if !refused.isEmpty {
             logger.notice("refused changes from \(unit)", metadata: ["count": "\(refused.count)", "first": "\(refused[0])"])
         }
@@ -173,30 +119,144 @@ public final class HubService: Sendable {
                             superseded: report.lost + report.stale, refused: refused, hubVersion: report.version)
     }
 
+    /// Checks every change against the schema and who may write it (``WritePolicy``), merges
+    /// the accepted ones, in the caller's transaction: the one path by which a unit's changes
+    /// enter the hub, shared by `POST /v1/push` and `import-changes` at the hub (Protocol §6, §15).
+    ///
+    /// - Parameter siteUnits: the units of the sites, already limited to sites of `unit`.
+    /// - Returns: what the merge did, and the refused changes (not merged).
+    public func checkAndMerge(_ changes: [Change], siteUnits: [SiteID: String], from unit: String,
+                              _ db: Database) throws -> (ApplyReport, [RefusedChange]) {
+        let now = wallClock()
+        var refusedIndices: [Int] = []
+        var refused: [RefusedChange] = []
+        var claimed: [(table: String, key: String)] = []
+        // Rows of the batch (consecutive changes of one table and key), and their state at the hub.
+        var groups: [Range<Int>] = []
+        var start = 0
+        while start < changes.count {
+            var end = start + 1
+            while end < changes.count && changes[end].key == changes[start].key && changes[end].table == changes[start].table { end += 1 }
+            groups.append(start..<end)
+            start = end
+        }
+        let known = groups.map { (table: changes[$0.lowerBound].table, key: changes[$0.lowerBound].key) }
+        let states = try self.replica.rowStates(known.filter { self.replica.schema.table($0.table) != nil }, db)
+        var stateIndex = 0
+        for (group, row) in zip(groups, known) {
+            var stored: (state: RowState, owner: String?)?
+            if self.replica.schema.table(row.table) != nil {
+                stored = states[stateIndex]
+                stateIndex += 1
+            }
+            let slice = Array(changes[group])
+            var verdicts = self.policy.check(slice, from: unit, storedOwner: stored?.owner, storedRow: stored?.state, nowMillis: now)
+            for (i, change) in slice.enumerated() where change.site == self.replica.site && verdicts[i] == nil {
+                verdicts[i] = WritePolicy.Refusal("bad_site", "stamped with the hub's own site id: a node cannot write as the hub")
+            }
+            if verdicts.allSatisfy({ $0 == nil }), self.policy.claimsTombstone(slice, storedOwner: stored?.owner, storedRow: stored?.state) {
+                claimed.append((row.table, row.key))
+            }
+            for (offset, verdict) in verdicts.enumerated() {
+                guard let verdict else { continue }
+                let change = slice[offset]
+                refused.append(RefusedChange(table: change.table, key: change.key, column: change.column, hlc: String(change.hlc.rawValue),
+                                             site: change.site.rawValue, code: verdict.code, reason: verdict.reason))
+                refusedIndices.append(group.lowerBound + offset)
+            }
+        }
+        // Usually nothing is refused: the batch merges as it came, without a copy.
+        var accepted = changes
+        if !refusedIndices.isEmpty {
+            accepted = []
+            accepted.reserveCapacity(changes.count - refusedIndices.count)
+            var next = 0  // refusedIndices ascend
+            for index in changes.indices {
+                if next < refusedIndices.count && refusedIndices[next] == index {
+                    next += 1
+                } else {
+                    accepted.append(changes[index])
+                }
+            }
+        }
+        let report = try self.replica.apply(accepted, siteUnits: siteUnits, db)
+        for row in claimed { try self.replica.rememberOwner(row.table, key: row.key, owner: unit, db) }
+        return (report, refused)
+    }
+
+    /// An exchange file from `unit` imported at the hub (Protocol/README.md §15): the push's
+    /// transaction — site binding, policy check and merge, registry — without HTTP.
+    /// - Parameters:
+    ///   - site: the file's `source.site`; `through`: its `source.version`.
+    public func importChanges(_ changes: [Change], siteUnits: [SiteID: String], from unit: String, site: String,
+                              through: Int64) throws -> (ApplyReport, [RefusedChange]) {
+        guard SiteID(site) != nil else { throw HubError.badRequest("source.site \"\(site)\" is not a site id (16 hex digits)") }
+        // As for a push: the file may name units only for sites of its own unit.
+        let siteUnits = siteUnits.filter { $0.value == unit }
+        let (report, refused) = try replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
+            try self.nodes.bind(db, site: site, unit: unit)
+            let (report, refused) = try self.checkAndMerge(changes, siteUnits: siteUnits, from: unit, db)
+            try self.nodes.recordPush(db, site: site, unit: unit, through: through, received: changes.count, refused: refused.count)
+            return (report, refused)
+        }
+        count(report, refused: refused)
+        if !refused.isEmpty {
+            logger.notice("refused changes imported from \(unit)", metadata: ["count": "\(refused.count)", "first": "\(refused[0])"])
+        }
+        return (report, refused)
+    }
+
+    /// Counts merged and refused changes in the metrics and logs the refusals (after the commit).
+    public func count(_ report: ApplyReport, refused: [RefusedChange]) {
+        metrics.merged(report.applied)
+        for (code, changes) in Dictionary(grouping: refused, by: \.code) { metrics.refused(code: code, count: changes.count) }
+    }
+
+    /// Runs `body`, logging a refused site binding (Protocol/README.md §7.4) before passing it on.
+    func bindingSite<T>(_ site: String?, unit: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as HubError where error.code == "site_taken" {
+            logger.warning("refused a site claimed by another unit", metadata: ["site": "\(site ?? "")", "claimed_by": "\(unit)", "reason": "\(error.message)"])
+            throw error
+        }
+    }
+
+    /// A page of the changes `unit` may read after `cursor` (its read scope, Protocol/README.md
+    /// §6.2): what `GET /v1/pull` sends, and what `export-changes --unit` writes at the hub.
+    /// - Parameter excludingSite: the asking node's site, whose own changes it already has.
+    public func readable(by unit: String, after cursor: ChangeCursor, limit: Int, excludingSite: SiteID?, _ db: Database) throws -> ChangePage {
+        let assigned = try String.fetchAll(db, sql: "SELECT task FROM task_assignees WHERE unit = ? AND _cl % 2 = 1", arguments: [unit])
+        let read = ReadPolicy(unit: unit, assignedTasks: Set(assigned))
+        // A node has every change it stamped itself (or a later one of the same field): not sent back.
+        var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) },
+                                            excludingSite: excludingSite, db)
+        // A task the unit was just assigned to: send the whole task, which the unit never saw.
+        let newlyAssigned = Set(page.changes.filter { $0.table == "task_assignees" && ($0.column == "task" || $0.column == nil) }
+            .compactMap { change -> String? in
+                guard change.column == "task", case .text(let task) = change.value else { return nil }
+                return task
+            })
+        for task in newlyAssigned.sorted() {
+            let row = try self.replica.rowChanges("tasks", key: task, db)
+            page.changes += row.changes
+            page.siteUnits.merge(row.siteUnits) { first, _ in first }
+        }
+        return page
+    }
+
     /// A page of what `unit` may read after `cursor`.
     public func pull(unit: String, site: String?, cursor: ChangeCursor, limit: Int) async throws -> OutgoingPullPage {
+        if let site, SiteID(site) == nil { throw HubError.badRequest("query parameter site=\(site) is not a site id (16 hex digits)") }
         let limit = min(max(1, limit), settings.maxBatchChanges)
         let page = try await replica.writer.read { db -> (ChangePage, Int64) in
-            let assigned = try String.fetchAll(db, sql: "SELECT task FROM task_assignees WHERE unit = ? AND _cl % 2 = 1", arguments: [unit])
-            let read = ReadPolicy(unit: unit, assignedTasks: Set(assigned))
-            // A node has every change it stamped itself (or a later one of the same field): not sent back.
-            var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) },
-                                                excludingSite: site.flatMap(SiteID.init), db)
-            // A task the unit was just assigned to: send the whole task, which the unit never saw.
-            let newlyAssigned = Set(page.changes.filter { $0.table == "task_assignees" && ($0.column == "task" || $0.column == nil) }
-                .compactMap { change -> String? in
-                    guard change.column == "task", case .text(let task) = change.value else { return nil }
-                    return task
-                })
-            for task in newlyAssigned.sorted() {
-                let row = try self.replica.rowChanges("tasks", key: task, db)
-                page.changes += row.changes
-                page.siteUnits.merge(row.siteUnits) { first, _ in first }
-            }
-            return (page, try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0)
+            (try self.readable(by: unit, after: cursor, limit: limit, excludingSite: site.flatMap(SiteID.init), db),
+             try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0)
         }
-        if let site, SiteID(site) != nil {
-            try await replica.writer.write { db in try self.nodes.recordPull(db, site: site, unit: unit, position: page.0.next.position) }
+        if let site {
+            try await bindingSite(site, unit: unit) {
+                try await replica.writer.write { db in try self.nodes.recordPull(db, site: site, unit: unit, position: page.0.next.position) }
+            }
         }
         return OutgoingPullPage(changes: page.0.changes, siteUnits: page.0.siteUnits, schemaVersion: replica.schema.version,
                                 next: WireCursor(baseline: page.0.next.baseline, position: page.0.next.position), more: page.0.hasMore,

@@ -41,19 +41,30 @@ public struct NodeRegistry: Sendable {
 
     static func now() -> String { Timestamp.string() }
 
-    func upsert(_ db: Database, site: String, unit: String) throws {
-        try db.execute(sql: "INSERT INTO _hub_nodes(site, unit) VALUES (?, ?) ON CONFLICT(site) DO UPDATE SET unit = excluded.unit",
-                       arguments: [site, unit])
+    /// Binds `site` to `unit` the first time the hub sees it; afterwards only that unit may use
+    /// it (Protocol/README.md §7.4). Another unit's claim throws 403 `site_taken` — which, inside
+    /// the request's transaction, also undoes whatever the request had done.
+    ///
+    /// Without this, any unit could write its handshakes under another node's site and take over
+    /// its line on the dashboard and in `status`. A site is only ever re-bound by an operator
+    /// deleting the registry row (a replaced server uses a new site anyway).
+    public func bind(_ db: Database, site: String, unit: String) throws {
+        try db.execute(sql: "INSERT INTO _hub_nodes(site, unit) VALUES (?, ?) ON CONFLICT(site) DO NOTHING", arguments: [site, unit])
+        let bound = try String.fetchOne(db, sql: "SELECT unit FROM _hub_nodes WHERE site = ?", arguments: [site]) ?? unit
+        guard bound == unit else {
+            throw HubError(status: 403, code: "site_taken",
+                           message: "site \(site) belongs to unit \(bound) at this hub, not to \(unit): a node keeps the site id `reformsync init` gave it; if this server was reinstalled for another unit, run `reformsync init` again to get a new site")
+        }
     }
 
     func recordHandshake(_ db: Database, site: String, unit: String, software: String?, clockOffsetMs: Int64) throws {
-        try upsert(db, site: site, unit: unit)
+        try bind(db, site: site, unit: unit)
         try db.execute(sql: "UPDATE _hub_nodes SET last_handshake_at = ?, software = ?, clock_offset_ms = ? WHERE site = ?",
                        arguments: [Self.now(), software, clockOffsetMs, site])
     }
 
     func recordPush(_ db: Database, site: String, unit: String, through: Int64, received: Int, refused: Int) throws {
-        try upsert(db, site: site, unit: unit)
+        try bind(db, site: site, unit: unit)
         try db.execute(sql: """
             UPDATE _hub_nodes SET last_push_at = ?, pushed_through = MAX(COALESCE(pushed_through, 0), ?), changes_received = changes_received + ?,
                 changes_refused = changes_refused + ? WHERE site = ?
@@ -61,7 +72,7 @@ public struct NodeRegistry: Sendable {
     }
 
     func recordPull(_ db: Database, site: String, unit: String, position: Int64) throws {
-        try upsert(db, site: site, unit: unit)
+        try bind(db, site: site, unit: unit)
         try db.execute(sql: "UPDATE _hub_nodes SET last_pull_at = ?, pulled_position = ? WHERE site = ?", arguments: [Self.now(), position, site])
     }
 

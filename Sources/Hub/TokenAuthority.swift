@@ -3,7 +3,12 @@ import Foundation
 import ReformData
 import GRDB
 
-/// Bearer tokens, one per node: issued once, stored only as SHA-256 hashes, revocable.
+/// Bearer tokens: issued once, stored only as SHA-256 hashes, revocable.
+///
+/// Two kinds (Protocol/README.md §7): a *node* token belongs to one unit and opens only the
+/// protocol routes (`/v1/handshake`, `/v1/push`, `/v1/pull`); an *operator* token belongs to no
+/// unit and opens only the operator routes (`/dashboard`, `/v1/report`, `/metrics`). Neither opens
+/// the other's routes, so a district's credential can never read the province's unpublished figures.
 ///
 /// Tokens look like `rs1_<id>_<secret>`; the id lets an operator name a token in `token list`
 /// and `token revoke` without ever seeing the secret again. Verification hashes the presented
@@ -17,29 +22,60 @@ public struct TokenAuthority: Sendable {
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS _hub_tokens (
                     id TEXT PRIMARY KEY, unit TEXT NOT NULL, hash BLOB NOT NULL,
-                    created_at TEXT NOT NULL, revoked_at TEXT, note TEXT)
+                    created_at TEXT NOT NULL, revoked_at TEXT, note TEXT, kind TEXT NOT NULL DEFAULT 'node')
                 """)
+            // Hub files made before token kinds: every existing token was a node token.
+            if try !db.columns(in: "_hub_tokens").contains(where: { $0.name == "kind" }) {
+                try db.execute(sql: "ALTER TABLE _hub_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'node'")
+            }
         }
+    }
+
+    /// What a token may open.
+    public enum Kind: String, Sendable, Equatable, Codable {
+        /// A district's node: the protocol routes, as its unit.
+        case node
+        /// The hub's operators: the dashboard, the report and the metrics.
+        case `operator`
+    }
+
+    /// A presented token that is known and active.
+    public struct Credential: Sendable, Equatable {
+        public var id: String
+        public var kind: Kind
+        /// The unit of a node token; empty for an operator token.
+        public var unit: String
     }
 
     public struct Token: Sendable, Equatable {
         public var id: String
+        public var kind: Kind
+        /// The unit of a node token; empty for an operator token.
         public var unit: String
         public var createdAt: String
         public var revokedAt: String?
         public var note: String?
     }
 
-    /// Issues a token for `unit`; the returned secret is shown once and never stored.
+    /// Issues a node token for `unit`; the returned secret is shown once and never stored.
     public func create(unit: String, note: String? = nil) throws -> (token: String, id: String) {
+        try create(kind: .node, unit: unit, note: note)
+    }
+
+    /// Issues an operator token (for the dashboard, the report and the metrics); shown once.
+    public func createOperator(note: String? = nil) throws -> (token: String, id: String) {
+        try create(kind: .operator, unit: "", note: note)
+    }
+
+    func create(kind: Kind, unit: String, note: String?) throws -> (token: String, id: String) {
         var generator = SystemRandomNumberGenerator()
         let id = String(format: "%08x", UInt32.random(in: 0...UInt32.max, using: &generator))
         let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let token = "rs1_\(id)_" + Data(secret).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         try writer.write { db in
-            try db.execute(sql: "INSERT INTO _hub_tokens(id, unit, hash, created_at, note) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, unit, Self.hash(token), Timestamp.string(), note])
+            try db.execute(sql: "INSERT INTO _hub_tokens(id, unit, hash, created_at, note, kind) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [id, unit, Self.hash(token), Timestamp.string(), note, kind.rawValue])
         }
         return (token, id)
     }
@@ -60,23 +96,33 @@ public struct TokenAuthority: Sendable {
 
     public func list() throws -> [Token] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, unit, created_at, revoked_at, note FROM _hub_tokens ORDER BY unit, created_at").map {
-                Token(id: $0[0], unit: $0[1], createdAt: $0[2], revokedAt: $0[3], note: $0[4])
+            try Row.fetchAll(db, sql: "SELECT id, kind, unit, created_at, revoked_at, note FROM _hub_tokens ORDER BY kind, unit, created_at").map {
+                Token(id: $0[0], kind: Kind(rawValue: $0[1]) ?? .node, unit: $0[2], createdAt: $0[3], revokedAt: $0[4], note: $0[5])
             }
         }
     }
 
-    /// The unit of a presented token, or nil when it is unknown or revoked.
+    /// The unit of a presented node token, or nil when it is unknown, revoked or an operator token.
+    public func unit(for presented: String) throws -> String? {
+        guard let credential = try credential(for: presented), credential.kind == .node else { return nil }
+        return credential.unit
+    }
+
+    /// The kind and unit of a presented token, or nil when it is unknown or revoked.
     ///
     /// Read from the database on every call, so a revocation takes effect at once.
-    public func unit(for presented: String) throws -> String? {
+    public func credential(for presented: String) throws -> Credential? {
         let candidate = Self.hash(presented)
         let active = try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT unit, hash FROM _hub_tokens WHERE revoked_at IS NULL").map { ($0[0] as String, $0[1] as Data) }
+            // A kind this version does not know opens nothing.
+            try Row.fetchAll(db, sql: "SELECT id, kind, unit, hash FROM _hub_tokens WHERE revoked_at IS NULL").compactMap { row -> (Credential, Data)? in
+                guard let kind = Kind(rawValue: row[1]) else { return nil }
+                return (Credential(id: row[0], kind: kind, unit: row[2]), row[3] as Data)
+            }
         }
-        var found: String?
-        for (unit, hash) in active where Self.constantTimeEqual(hash, candidate) && found == nil {
-            found = unit
+        var found: Credential?
+        for (credential, hash) in active where Self.constantTimeEqual(hash, candidate) && found == nil {
+            found = credential
         }
         return found
     }

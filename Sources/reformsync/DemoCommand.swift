@@ -2,6 +2,7 @@ import Aggregation
 import ArgumentParser
 import Dispatch
 import Foundation
+import Hub
 import SeedScenario
 
 struct DemoCommand: AsyncParsableCommand {
@@ -11,7 +12,9 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Starts the hub and seven district daemons as processes, enters each district's 2021 data at its own \
             node (through its local API) and the departments' and the hub's at the hub, syncs everything over \
-            HTTP, appraises and publishes, then prints the hub's report and the dashboard's address. It keeps \
+            HTTP, appraises and publishes, then prints the hub's report, the dashboard's address and an operator \
+            token issued for the demo (the dashboard, the report and /metrics need one: in a browser give it as the \
+            password, any user name; from scripts send Authorization: Bearer TOKEN). It keeps \
             running until Ctrl-C (then stops every process cleanly); with --once it exits after the report. \
             The 2021 figures are the seed report's; other values are illustrative (see SeedScenario).
             """
@@ -49,7 +52,14 @@ struct DemoCommand: AsyncParsableCommand {
                 output += "  \(entry.unit.padding(toLength: 14, withPad: " ", startingAt: 0)) rank \(entry.rank.map(String.init) ?? "—")/\(entry.of.map(String.init) ?? "—")  \(entry.index.map { String(format: "%.2f %%", $0) } ?? "")\n"
             }
             let query = "year=\(SeedScenario.year)&as_of=\(SeedScenario.asOf)"
+            // The dashboard is an operator route: the demo issues the token an operator would create
+            // with `reformsync hub token create --operator`.
+            let operatorToken = try TokenAuthority(writer: runner.hubReplica.writer).createOperator(note: "demo").token
             output += "\nDashboard: \(runner.hubURL)/dashboard?\(query)   ·   report JSON: \(runner.hubURL)/v1/report?\(query)\n"
+            output += "Operator token: \(operatorToken)\n"
+            output += "  (the browser asks for a user name and password: any user name, the token as password;\n"
+            output += "   scripts: curl -H 'Authorization: Bearer \(operatorToken)' '\(runner.hubURL)/v1/report?\(query)';\n"
+            output += "   at a real hub: reformsync hub token create --operator --note NAME)\n"
             output += "Replicas and logs: \(directory)\n"
         }
         // Straight to the descriptor, so it comes before the messages on standard error.

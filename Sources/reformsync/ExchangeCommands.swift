@@ -11,14 +11,27 @@ struct ExportChangesCommand: ParsableCommand {
         discussion: """
             The file is JSON (gzip-compressed when FILE ends in .gz). Its "source.version" is the value to pass \
             as --since next time. Import it elsewhere with `reformsync import-changes FILE`; importing twice is harmless.
+
+            At the hub, --unit CODE is required: the file holds exactly what a pull by that unit's node would \
+            receive (its read scope: shared tables, its own rows, tasks assigned to it), never other units' rows.
             """
     )
     @OptionGroup var options: ReplicaOptions
     @Option(help: "Only changes after this local version (0: everything).") var since: Int64 = 0
+    @Option(help: "At the hub (required there): the unit the file is for; only what that unit may read is written.") var unit: String?
     @Argument(help: "The file to write (- for standard output).") var file: String
 
     func run() throws {
         let replica = try options.openReplica()
+        if replica.role == .hub {
+            guard let unit else {
+                throw ReportableError.input("export-changes at the hub needs --unit CODE: the file gets only what that unit may read (as its pull would)")
+            }
+            return try HubExchange.export(replica: replica, unit: unit.nfc, since: since, to: file)
+        }
+        if let unit, unit.nfc != replica.unit {
+            throw ReportableError.input("--unit \(unit) is for the hub's exports; this node's replica is of unit \(replica.unit)")
+        }
         var cursor = ChangeCursor(since)
         var changes: [CRDTChange] = []
         var siteUnits: [SiteIDType: String] = [:]
@@ -31,6 +44,12 @@ struct ExportChangesCommand: ParsableCommand {
         }
         let set = ChangeSet(changes: changes, siteUnits: siteUnits, schemaVersion: replica.schema.version,
                             source: .init(site: replica.site.rawValue, unit: replica.unit, version: cursor.position, since: since))
+        let bytes = try Self.write(set, to: file)
+        FileHandle.standardError.write(Data("exported \(changes.count) change(s) of \(set.rows.count) record(s), versions \(since)…\(cursor.position), \(bytes.count) bytes; next time use --since \(cursor.position)\n".utf8))
+    }
+
+    /// Encodes `set` (gzip when the name ends in .gz) to `file` or standard output; returns the bytes.
+    static func write(_ set: ChangeSet, to file: String) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         var bytes = Array(try encoder.encode(set))
@@ -42,7 +61,7 @@ struct ExportChangesCommand: ParsableCommand {
                 throw ReportableError.failure("cannot write \(file)")
             }
         }
-        FileHandle.standardError.write(Data("exported \(changes.count) change(s) of \(set.rows.count) record(s), versions \(since)…\(cursor.position), \(bytes.count) bytes; next time use --since \(cursor.position)\n".utf8))
+        return bytes
     }
 }
 
@@ -50,7 +69,14 @@ struct ImportChangesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-changes",
         abstract: "Merge a change-set file written by export-changes (one transaction: all or nothing).",
-        discussion: "Importing the same file again, or files in any order, leaves the same data."
+        discussion: """
+            Importing the same file again, or files in any order, leaves the same data.
+
+            At the hub, a file is treated exactly as a push from the unit that produced it (its "source.unit"; \
+            a file without one is refused): every change is checked against the write policy of that unit, \
+            refused changes are not merged and are listed with the push's refusal codes, and the exit code is 1 \
+            when anything was refused.
+            """
     )
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The file to read (.gz or plain JSON; - for standard input).") var file: String
@@ -69,12 +95,9 @@ struct ImportChangesCommand: ParsableCommand {
             throw ReportableError.input("\(file) is not a change-set file: \(error)")
         }
         let decoded = try set.decodedChanges()
-        // A file is not checked by a hub: refuse clocks far in the future, which would drag this
-        // replica's clock (and every later write) ahead.
-        let horizon = Replica.systemMillis() + 86_400_000
-        if let future = decoded.changes.first(where: { $0.hlc.millis > horizon }) {
-            throw ReportableError.input("\(file): \(future.table) '\(future.key)' is stamped \((future.hlc.millis - Replica.systemMillis()) / 86_400_000) day(s) in the future; the sender's clock is wrong — nothing was imported")
-        }
+        if replica.role == .hub { return try HubExchange.importFile(file, set: set, decoded: decoded, replica: replica) }
+        // A change stamped beyond this server's clock + server.max_clock_skew is refused by the merge
+        // itself (Protocol §3.4): the whole file, nothing imported, exit 2.
         // Changes that arrive by file may be unknown to the hub: the node passes them on at its next push.
         let report = try replica.writer.write { db in
             let report = try replica.apply(decoded.changes, siteUnits: decoded.siteUnits, db)

@@ -4,6 +4,7 @@ import Daemon
 import Dashboard
 import Hub
 import Logging
+import NodeSync
 import ReformsyncConfig
 import Replica
 import ServiceLifecycle
@@ -13,7 +14,7 @@ struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
         abstract: "The provincial hub: serve protocol v1 to the nodes, and manage their tokens.",
-        subcommands: [Serve.self, Token.self],
+        subcommands: [Serve.self, Token.self, Routes.self],
         defaultSubcommand: Serve.self
     )
 
@@ -25,9 +26,12 @@ struct HubCommand: AsyncParsableCommand {
                 Listens on server.host:server.port (port 0: any free port) and prints "listening on http://HOST:PORT". \
                 The hub checks every pushed change against the schema and who may write it, refuses changes \
                 stamped more than server.max_clock_skew seconds ahead, and answers each node only with what its \
-                unit may read. It also serves the dashboard (GET /dashboard?year=Y) and the report as JSON \
-                (GET /v1/report?year=Y) for the hub's operators: expose those only to the hub's own network. \
-                SIGTERM or SIGINT stop it gracefully. Put a TLS-terminating proxy in front of it \
+                unit may read. Every route sits in a guarded group: GET /v1/health is the only anonymous route; \
+                the sync protocol needs a node token; the dashboard (GET /dashboard?year=Y, also GET /), the report \
+                as JSON (GET /v1/report?year=Y) and Prometheus metrics (GET /metrics) need an operator token \
+                (`reformsync hub token create --operator`), sent as a bearer token or, from a browser, as the \
+                HTTP Basic password (any user name). `reformsync hub routes` lists them. While it runs, \
+                DATA_DIR/hub.json tells `reformsync status` its address and pid. SIGTERM or SIGINT stop it gracefully. Put a TLS-terminating proxy in front of it \
                 when it faces anything but a trusted network.
                 """
         )
@@ -46,45 +50,109 @@ struct HubCommand: AsyncParsableCommand {
                                        maxClockSkewMillis: UInt64(configuration.server.maxClockSkewSeconds * 1000))
             let service = try HubService(replica: replica, settings: settings, logger: logger)
             let host = configuration.server.host
+            let dataDirectory = configuration.dataDirectory
             let application = HubServer.application(service: service, host: host, port: configuration.server.port, logger: logger, onListening: { port in
                 // Written straight to the file descriptor: scripts and tests read it from a pipe.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+                do {
+                    try HubStateFile(listening: "http://\(host):\(port)", software: SyncSession.software).write(dataDirectory: dataDirectory)
+                } catch {
+                    logger.warning("cannot write \(HubStateFile.path(dataDirectory: dataDirectory)); `reformsync status` will say the hub is not running", metadata: ["error": "\(error)"])
+                }
                 notifier.ready(status: "serving \(replica.unit) on \(host):\(port)")
-            }, routes: { DashboardRoutes.add(to: $0, service: service) })
+            }, routes: { DashboardRoutes.add(to: $0, service: service) })  // the same as `hub routes` lists
             let services: [any Service] = [application, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger)]
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            defer { HubStateFile.remove(dataDirectory: dataDirectory) }
             try await group.run()
+        }
+    }
+
+    struct Routes: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every route the hub serves and the credential it needs.",
+            discussion: """
+                Built exactly as `reformsync hub` builds its router: anonymous (GET /v1/health only), node (a node \
+                token: the sync protocol) or operator (an operator token: dashboard, report, metrics). --json prints \
+                [{"method","path","audience"}], which the tests use to probe every route.
+                """
+        )
+        @OptionGroup var options: ReplicaOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let replica = try options.openReplica()
+            guard replica.role == .hub else {
+                throw ReportableError.input("\(replica.location) is a node replica (unit \(replica.unit)); routes are the hub's")
+            }
+            var logger = Logger(label: "reformsync.hub.routes")
+            logger.logLevel = .critical
+            let service = try HubService(replica: replica, logger: logger)
+            // The same composition as `serve`: the protocol groups and the dashboard in the operator group.
+            let routes = HubServer.router(service: service, logger: logger, operatorRoutes: { DashboardRoutes.add(to: $0, service: service) }).routes
+            if json {
+                try JSONOutput.print(routes)
+            } else {
+                for route in routes {
+                    print(route.method.padding(toLength: 6, withPad: " ", startingAt: 0) + " " + route.path.padding(toLength: 16, withPad: " ", startingAt: 0)
+                          + " " + (route.audience == .anonymous ? "anonymous" : "\(route.audience.rawValue) token"))
+                }
+            }
         }
     }
 
     struct Token: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Issue, list and revoke node tokens (the hub stores only their hashes).",
+            abstract: "Issue, list and revoke tokens: node tokens (one unit, the sync protocol) and operator tokens (dashboard, report, metrics).",
             subcommands: [Create.self, List.self, Revoke.self]
         )
 
         struct Create: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Issue a token for a unit and print it once.")
+            static let configuration = CommandConfiguration(
+                abstract: "Issue a node token for a unit (--unit CODE) or an operator token (--operator), and print it once.",
+                discussion: """
+                    A node token opens only the sync protocol, as its unit. An operator token opens only the dashboard, \
+                    the report and /metrics: send it as `Authorization: Bearer TOKEN`, or in a browser give it as the \
+                    password (any user name). Neither opens the other's routes. The hub keeps only a hash.
+                    """
+            )
             @OptionGroup var options: ReplicaOptions
-            @Option(help: "The unit the node serves, e.g. SONDUONG.") var unit: String
-            @Option(help: "A note for the token list, e.g. the server's name.") var note: String?
+            @Option(help: "The unit the node serves, e.g. SONDUONG (a node token).") var unit: String?
+            @Flag(name: .customLong("operator"), help: "Issue an operator token (dashboard, report, metrics) instead of a node token.") var isOperator = false
+            @Option(help: "A note for the token list, e.g. the server's or the person's name.") var note: String?
+
+            func validate() throws {
+                if isOperator && unit != nil { throw ValidationError("--operator tokens belong to no unit: give --operator or --unit CODE, not both") }
+                if !isOperator && unit == nil { throw ValidationError("give --unit CODE (a node token) or --operator (an operator token)") }
+            }
 
             func run() throws {
                 let replica = try options.openReplica()
-                let issued = try TokenAuthority(writer: replica.writer).create(unit: unit.nfc, note: note)
-                print(issued.token)
-                FileHandle.standardError.write(Data("token \(issued.id) for \(unit.nfc): shown once, store it in the node's hub.token_file\n".utf8))
+                guard replica.role == .hub else {
+                    throw ReportableError.input("\(replica.location) is a node replica (unit \(replica.unit)); tokens are issued at the hub")
+                }
+                let tokens = try TokenAuthority(writer: replica.writer)
+                if isOperator {
+                    let issued = try tokens.createOperator(note: note)
+                    print(issued.token)
+                    FileHandle.standardError.write(Data("operator token \(issued.id): shown once; open the dashboard with it as the password (any user name) or send Authorization: Bearer TOKEN\n".utf8))
+                } else if let unit {
+                    let issued = try tokens.create(unit: unit.nfc, note: note)
+                    print(issued.token)
+                    FileHandle.standardError.write(Data("token \(issued.id) for \(unit.nfc): shown once, store it in the node's hub.token_file\n".utf8))
+                }
             }
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List tokens (ids and units, never secrets).")
+            static let configuration = CommandConfiguration(abstract: "List tokens (ids, kinds and units, never secrets).")
             @OptionGroup var options: ReplicaOptions
 
             func run() throws {
                 let replica = try options.openReplica()
                 for token in try TokenAuthority(writer: replica.writer).list() {
-                    print("\(token.id)  \(token.unit.padding(toLength: 14, withPad: " ", startingAt: 0))  created \(token.createdAt)"
+                    let who = token.kind == .operator ? "(operator)" : token.unit
+                    print("\(token.id)  \(token.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(who.padding(toLength: 14, withPad: " ", startingAt: 0))  created \(token.createdAt)"
                           + (token.revokedAt.map { "  REVOKED \($0)" } ?? "") + (token.note.map { "  \($0)" } ?? ""))
                 }
             }

@@ -6,9 +6,12 @@ import ReformsyncConfig
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Is this node healthy and in sync? A table by default, JSON with --json.",
+        abstract: "Is this node (or hub) healthy and in sync? A table by default, JSON with --json.",
         discussion: """
-            Reads the replica and the daemon's state file directly, so it works whether or not the daemon runs \
+            At a hub it shows the hub itself (listening address, pid, uptime, from DATA_DIR/hub.json) and its node \
+            registry (each node's unit, site, last contact, clock offset, refused changes, software); exit 1 when the \
+            hub is not running or a node's clock is off. At a node: \
+            reads the replica and the daemon's state file directly, so it works whether or not the daemon runs \
             (and says which). Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
             status.max_sync_age, changes in quarantine, clock warning, daemon not running), 2 error (the last sync \
             failed, e.g. hub unreachable or token refused; or the replica cannot be read) — for monitoring.
@@ -19,6 +22,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try options.configuration()
+        if HubStatusView.isHub(configuration) { return try HubStatusView.run(configuration: configuration, json: json) }
         let status = NodeStatus.gather(configuration: configuration)
         if json {
             try JSONOutput.print(status)

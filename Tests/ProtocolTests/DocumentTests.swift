@@ -99,7 +99,8 @@ struct DocumentTests {
     /// The stable codes in the sources: refusal codes of the write policy, error codes of the hub.
     static func codesInSources() throws -> Set<String> {
         let sources = ProtocolFiles.packageRoot.appendingPathComponent("Sources")
-        let files = ["ReformData/WritePolicy.swift", "Hub/HubError.swift", "Hub/HubService.swift", "Hub/HubServer.swift"]
+        let files = ["ReformData/WritePolicy.swift", "Hub/HubError.swift", "Hub/HubService.swift", "Hub/HubServer.swift",
+                     "Hub/HubGuards.swift", "Hub/NodeRegistry.swift", "Hub/HubErrorMiddleware.swift"]
         let pattern = try NSRegularExpression(pattern: #"(?:Refusal\(|code: )"([a-z_]+)""#)
         var codes: Set<String> = []
         for file in files {
