@@ -15,7 +15,8 @@ enum HubExchange {
     static func service(_ replica: Replica) throws -> HubService {
         var logger = Logger(label: "reformsync.hub.exchange")
         logger.logLevel = .warning
-        return try HubService(replica: replica, logger: logger)
+        // The replica was opened with server.max_clock_skew: files get the push's skew bound.
+        return try HubService(replica: replica, settings: HubSettings(maxClockSkewMillis: replica.maxClockSkewMillis), logger: logger)
     }
 
     /// `export-changes --unit CODE` at the hub: exactly the changes a pull by `unit` would get.
