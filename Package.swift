@@ -89,6 +89,8 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            // SQLite's result codes: a full disk (507) and a read-only replica (503) are told apart.
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Configuration files (YAML) with REFORMSYNC_* environment overrides.
         .target(name: "ReformsyncConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
