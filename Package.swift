@@ -131,6 +131,9 @@ let package = Package(
         // The daemon as a process: status in every state, SIGTERM, poor links through a proxy, systemd.
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Replica", "ReformData", "CRDT", "WireProtocol", "HubClient", "ReformsyncConfig", "ReformsyncTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
+            // The local API run in-process on a real socket (the read-only replica test).
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CLITests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol", "ReformsyncTestSupport"]),
     ],

@@ -63,6 +63,9 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
                 return APIError(status: .contentTooLarge, code: "body_too_large", message: "the body \(error)")
             }
             return APIError(status: .badRequest, code: "bad_request", message: "the body: \(error)")
+        case is NIOTooManyBytesError:
+            return APIError(status: .contentTooLarge, code: "body_too_large",
+                            message: "the body is larger than \(LocalAPI.maxBodyBytes) bytes: send fewer records per request")
         case let error as HTTPError:
             switch error.status {
             case .notFound:

@@ -61,7 +61,13 @@ public enum LocalAPI {
     }
 
     static func routes(of router: Router<BasicRequestContext>) -> [(method: String, path: String)] {
-        router.routes.map { (method: $0.method.rawValue, path: "/" + "\($0.path)".split(separator: "/").joined(separator: "/")) }
+        // Hummingbird prints a capture as `{table}`; the API's documentation says `:table`.
+        router.routes.map { route in
+            let parts = "\(route.path)".split(separator: "/").map { part in
+                part.hasPrefix("{") && part.hasSuffix("}") ? ":" + part.dropFirst().dropLast() : String(part)
+            }
+            return (method: route.method.rawValue, path: "/" + parts.joined(separator: "/"))
+        }
     }
 
     static func router(replica: Replica, configuration: ReformsyncConfiguration, trigger: SyncTrigger, rounds: RoundNotifier,

@@ -1,4 +1,9 @@
+import Daemon
 import Foundation
+import Hummingbird
+import Logging
+import ReformsyncConfig
+import Replica
 import Testing
 
 #if canImport(Glibc)
@@ -96,6 +101,10 @@ struct DiskFullTests {
         func put(_ id: String) throws -> HTTPResponse {
             try daemon.request("PUT", "/records/initiatives", json: ["id": id, "unit": "SONDUONG", "year": 2022, "title": "Đĩa \(id)", "summary": summary])
         }
+        // The unit's own row, so every record's reference resolves and `check` can pass whole.
+        let unit = world.run(["record", "put", "--config", hub.configPath, "units",
+                              #"{"id":"SONDUONG","name":"UBND huyện Sơn Dương","group":"district"}"#])
+        #expect(unit.code == 0, "\(unit)")
         var acknowledged: [String] = []
         for n in 0..<3 {
             let response = try put("SD-F\(n)")
@@ -124,7 +133,7 @@ struct DiskFullTests {
 
         // Something to pull, so the round must write: the round fails for want of space.
         let published = world.run(["record", "put", "--config", hub.configPath, "units",
-                                   #"{"id":"SONDUONG","name":"UBND huyện Sơn Dương","group":"district"}"#])
+                                   #"{"id":"HAMYEN","name":"UBND huyện Hàm Yên","group":"district"}"#])
         #expect(published.code == 0, "\(published)")
         let sync = try daemon.request("POST", "/sync?wait=1", timeout: 60)
         #expect(sync.status == 502 && envelope(sync).code == "sync_failed", "\(sync)")
@@ -152,37 +161,62 @@ struct DiskFullTests {
         }
         let atHub = try hub.count("initiatives")
         #expect(atHub == acknowledged.count, "the hub has \(atHub) of \(acknowledged.count)")
-        #expect(try node.count("units") == 1)
+        #expect(try node.count("units") == 2, "the unit published while the disk was full did not arrive")
         #expect(eventually(timeout: 10) { node.status().code == 0 }, "\(node.status())")
         #expect(try integrityCheck(node.replicaPath) == "ok")
     }
 
-    /// A replica file moved away under the running daemon (an operator's `mv`, a restore gone
-    /// wrong): SQLite refuses to write to it (SQLITE_READONLY_DBMOVED), the API answers 503. A
-    /// read-only remount is the other way to get there, but Linux refuses to remount a file system
-    /// read-only while the daemon holds files open for writing (EBUSY), so the test moves the file.
+    /// A replica that cannot be written, as after the kernel remounts a failing disk read-only.
+    /// Linux refuses to remount a file system read-only while a process holds files open for
+    /// writing (EBUSY), and root ignores file modes, so the equivalent used here is SQLite's own:
+    /// `PRAGMA query_only = 1` on the replica's one writer connection, which makes every write fail
+    /// with SQLITE_READONLY exactly as a read-only file system does. The API runs in-process on a
+    /// real socket, on a real replica file.
     @Test("a replica that cannot be written: 503 replica_unwritable naming the data directory; writable again: writes work")
-    func unwritable() throws {
+    func unwritable() async throws {
         let world = try World("readonly")
         defer { world.shutdown() }
-        let hub = try world.makeHub()
-        let node = try world.makeNode(hub: hub)
-        let daemon = try node.startDaemon()
-        let record: [String: Any] = ["id": "SD-RO1", "unit": "SONDUONG", "year": 2022, "title": "Trước"]
-        #expect(try daemon.request("PUT", "/records/initiatives", json: record).status == 200)
+        let dataDirectory = world.path("node")
+        let created = world.run(["init", "--data-dir", dataDirectory, "--unit", "SONDUONG"])
+        try #require(created.code == 0, "\(created)")
+        let replica = try Replica.open(path: dataDirectory + "/replica.sqlite")
+        var configuration = ReformsyncConfiguration(unit: "SONDUONG", dataDirectory: dataDirectory)
+        configuration.api.port = 0
+        let token = try APIToken.loadOrCreate(dataDirectory: dataDirectory)
+        let (ports, portSink) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "readonly-test")
+        logger.logLevel = .critical
+        let app = try LocalAPI.application(replica: replica, configuration: configuration, trigger: SyncTrigger(), metrics: nil, logger: logger) { port in
+            portSink.yield(port)
+            portSink.finish()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let base = "http://127.0.0.1:\(port)"
+            func put(_ id: String) throws -> HTTPResponse {
+                try http("PUT", base, "/records/units", body: jsonData(["id": id, "name": "Đơn vị \(id)", "group": "district"]),
+                         headers: [("Authorization", "Bearer \(token)")])
+            }
+            #expect(try put("U1").status == 200)
 
-        #expect(rename(node.replicaPath, node.replicaPath + ".moved") == 0)
-        let refused = try daemon.request("PUT", "/records/initiatives", json: ["id": "SD-RO2", "unit": "SONDUONG", "year": 2022, "title": "Trong"])
-        #expect(refused.status == 503, "\(refused)")
-        #expect(envelope(refused).code == "replica_unwritable", "\(refused)")
-        #expect(envelope(refused).message?.contains(node.dataDirectory) == true, "\(refused)")
-        #expect(rename(node.replicaPath + ".moved", node.replicaPath) == 0)
+            try await replica.writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 1") }
+            let refused = try put("U2")
+            #expect(refused.status == 503, "\(refused)")
+            #expect(envelope(refused).code == "replica_unwritable", "\(refused)")
+            let message = envelope(refused).message ?? ""
+            #expect(message.contains(dataDirectory) && message.contains("read-write") && message.contains("nothing of this request was stored"), "\(message)")
+            // Reads still answer.
+            let read = try http("GET", base, "/records/units?id=U1", headers: [("Authorization", "Bearer \(token)")])
+            #expect(read.status == 200, "\(read)")
 
-        let after = try daemon.request("PUT", "/records/initiatives", json: ["id": "SD-RO3", "unit": "SONDUONG", "year": 2022, "title": "Sau"])
-        #expect(after.status == 200, "\(after)")
-        #expect(try daemon.request("GET", "/records/initiatives?id=SD-RO1").status == 200)
-        #expect(try daemon.request("GET", "/records/initiatives?id=SD-RO2").status == 404)
-        let check = node.run(["check"])
-        #expect(check.code == 0, "\(check)")
+            try await replica.writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 0") }
+            #expect(try put("U3").status == 200)
+            let missing = try http("GET", base, "/records/units?id=U2", headers: [("Authorization", "Bearer \(token)")])
+            #expect(missing.status == 404, "a refused write was stored: \(missing)")
+        }
+        #expect(try integrityCheck(dataDirectory + "/replica.sqlite") == "ok")
     }
 }
