@@ -196,25 +196,32 @@ struct DiskFullTests {
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             let base = "http://127.0.0.1:\(port)"
-            func put(_ id: String) throws -> HTTPResponse {
-                try http("PUT", base, "/records/units", body: jsonData(["id": id, "name": "Đơn vị \(id)", "group": "district"]),
-                         headers: [("Authorization", "Bearer \(token)")])
+            // The blocking test client runs off the cooperative pool, which the in-process server needs.
+            func call(_ method: String, _ path: String, body: Data? = nil) async throws -> HTTPResponse {
+                try await withCheckedThrowingContinuation { continuation in
+                    Thread.detachNewThread {
+                        continuation.resume(with: Result { try http(method, base, path, body: body, headers: [("Authorization", "Bearer \(token)")]) })
+                    }
+                }
             }
-            #expect(try put("U1").status == 200)
+            func put(_ id: String) async throws -> HTTPResponse {
+                try await call("PUT", "/records/units", body: jsonData(["id": id, "name": "Đơn vị \(id)", "group": "district"]))
+            }
+            #expect(try await put("U1").status == 200)
 
             try await replica.writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 1") }
-            let refused = try put("U2")
+            let refused = try await put("U2")
             #expect(refused.status == 503, "\(refused)")
             #expect(envelope(refused).code == "replica_unwritable", "\(refused)")
             let message = envelope(refused).message ?? ""
             #expect(message.contains(dataDirectory) && message.contains("read-write") && message.contains("nothing of this request was stored"), "\(message)")
             // Reads still answer.
-            let read = try http("GET", base, "/records/units?id=U1", headers: [("Authorization", "Bearer \(token)")])
+            let read = try await call("GET", "/records/units?id=U1")
             #expect(read.status == 200, "\(read)")
 
             try await replica.writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 0") }
-            #expect(try put("U3").status == 200)
-            let missing = try http("GET", base, "/records/units?id=U2", headers: [("Authorization", "Bearer \(token)")])
+            #expect(try await put("U3").status == 200)
+            let missing = try await call("GET", "/records/units?id=U2")
             #expect(missing.status == 404, "a refused write was stored: \(missing)")
         }
         #expect(try integrityCheck(dataDirectory + "/replica.sqlite") == "ok")
