@@ -43,7 +43,10 @@ public final class FailureMemory: Sendable {
     public func record(_ outcome: Result<SyncReport, SyncError>, logger: Logger? = nil) {
         let (file, directory) = state.withLock { state -> (DaemonStateFile?, String?) in
             switch outcome {
-            case .success: state.last = nil
+            case .success:
+                // Nothing to write after a success that follows a success.
+                guard state.last != nil else { return (nil, nil) }
+                state.last = nil
             case .failure(let error): state.last = Failure(message: error.message, at: Date())
             }
             state.file?.lastError = state.last?.message
