@@ -3,6 +3,7 @@ import Foundation
 import ReformsyncConfig
 import Replica
 import Testing
+import WireProtocol
 
 #if canImport(Glibc)
 import Glibc
@@ -159,7 +160,12 @@ struct APIGuardTests {
         #expect(wrongMethod.status == 405 && wrongMethod.headers["allow"]?.contains("PUT") == true, "\(wrongMethod)")
         let tooLarge = try daemon.request("PUT", "/records/initiatives", body: Data(repeating: 0x20, count: (16 << 20) + 1024), timeout: 60)
         #expect(tooLarge.status == 413 && envelope(tooLarge).code == "body_too_large", "\(tooLarge)")
-        // A gzip body that expands beyond the limit: 413 too.
+        // A gzip body that expands beyond the limit (a 32 MiB bomb in some 32 kB): 413 too.
+        let bomb = try Gzip.compress([UInt8](repeating: 0x20, count: 32 << 20))
+        let exploded = try daemon.request("PUT", "/records/initiatives", body: Data(bomb), headers: [("Content-Encoding", "gzip")])
+        #expect(bomb.count < 1 << 20 && exploded.status == 413 && envelope(exploded).code == "body_too_large", "\(exploded)")
+        let broken = try daemon.request("PUT", "/records/initiatives", body: Data(bomb.prefix(100)), headers: [("Content-Encoding", "gzip")])
+        #expect(broken.status == 400 && envelope(broken).code == "bad_request", "\(broken)")
         #expect(daemon.isRunning)
         #expect(try node.count("initiatives") == 0, "a refused request stored something")
     }
