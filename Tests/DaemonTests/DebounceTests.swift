@@ -22,21 +22,21 @@ struct DebounceTests {
         defer { world.shutdown() }
         let hub = try world.makeHub()
         try hub.start()
-        let node = try world.makeNode(hub: hub, settings: ["sync.debounce": "1.5"])
+        let node = try world.makeNode(hub: hub, settings: ["sync.debounce": "2"])
         let daemon = try node.startDaemon()
         #expect(eventually(timeout: 20) { rounds(daemon) == 1 }, "no first round at start")
 
         let started = monotonicSeconds()
         for n in 0..<5 {
             try write(daemon, n)
-            sleepSeconds(0.5)  // each write well inside the 1.5 s window of the one before
+            sleepSeconds(0.4)  // each write well inside the 2 s window of the one before
         }
         let lastWrite = monotonicSeconds()
         #expect(rounds(daemon) == 1, "a round ran during the burst (\(monotonicSeconds() - started) s after its start)")
         #expect(eventually(timeout: 10, every: 0.05) { rounds(daemon) >= 2 }, "no round after the burst")
         let delay = monotonicSeconds() - lastWrite
-        #expect(delay >= 0.9, "the round came \(delay) s after the last write, before the debounce")
-        sleepSeconds(2.5)
+        #expect(delay >= 1.5, "the round came \(delay) s after the last write, before the debounce")
+        sleepSeconds(3)
         #expect(rounds(daemon) == 2, "the burst made \(rounds(daemon) - 1) rounds, not one")
         #expect(eventually(timeout: 10) { (try? hub.count("initiatives")) == 5 }, "the burst's writes did not all reach the hub")
     }
