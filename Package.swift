@@ -89,6 +89,8 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            // SQLite's result codes: a full disk (507) and a read-only replica (503) are told apart.
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Configuration files (YAML) with REFORMSYNC_* environment overrides.
         .target(name: "ReformsyncConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
@@ -129,6 +131,9 @@ let package = Package(
         // The daemon as a process: status in every state, SIGTERM, poor links through a proxy, systemd.
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Replica", "ReformData", "CRDT", "WireProtocol", "HubClient", "ReformsyncConfig", "ReformsyncTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
+            // The local API run in-process on a real socket (the read-only replica test).
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CLITests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol", "ReformsyncTestSupport"]),
     ],

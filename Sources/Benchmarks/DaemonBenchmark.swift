@@ -85,7 +85,9 @@ public enum DaemonBenchmark {
         try ("[" + records.joined(separator: ",") + "]").write(toFile: path("records.json"), atomically: true, encoding: .utf8)
         try runQuietly(binary, ["record", "put", "--config", path("node.yaml"), "assessment_scores", "-"], stdin: path("records.json"))
         let syncStart = Date()
-        _ = try runQuietly("/usr/bin/env", ["curl", "-s", "-X", "POST", "http://127.0.0.1:\(apiPort)/sync"])
+        // The local API wants the node's API token (DATA_DIR/api-token, written by init and the daemon).
+        let apiToken = try String(contentsOfFile: path("node") + "/api-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try runQuietly("/usr/bin/env", ["curl", "-s", "-f", "-X", "POST", "-H", "Authorization: Bearer \(apiToken)", "http://127.0.0.1:\(apiPort)/sync"])
         // Done when the hub holds every row.
         while true {
             Thread.sleep(forTimeInterval: 0.5)

@@ -11,41 +11,96 @@ import WireProtocol
 
 /// The daemon's local HTTP API for office applications (default 127.0.0.1:8470).
 ///
-/// - `GET /health`, `GET /status` (as `reformsync status --json`), `GET /metrics` (Prometheus)
+/// - `GET /health` (anonymous: liveness), `GET /status` (as `reformsync status --json`),
+///   `GET /metrics` (Prometheus)
 /// - `GET /records/{table}?field=value&limit=N`, `GET /records/{table}?id=ID`
 /// - `PUT /records/{table}` with a JSON object (or array, stored all or none)
 /// - `DELETE /records/{table}?id=ID`
 /// - `POST /sync`: sync now (202), even outside the sync window; `POST /sync?wait=1` answers with
 ///   the round's report once it is done (502 with the reason if it failed)
 ///
+/// Guards are the router's, declared where the routes are grouped, so a route cannot be added
+/// without them: the Host allow-list on every request (DNS rebinding), the API token
+/// (`<data_dir>/api-token`) on every route of the `programs` group, which is all but `/health`.
+/// Every error leaves as the JSON envelope `{"error":{"code","message"}}`; a full disk is 507,
+/// a replica that cannot be written 503.
+///
 /// Writes never wait for the network: they go to the replica and schedule a (debounced) sync.
 public enum LocalAPI {
+    /// The largest request body read (after which 413 `body_too_large`), and the most a gzip
+    /// body may expand to.
+    static let maxBodyBytes = 16 << 20
+    /// The most records one `GET /records` returns.
+    static let maxLimit = 100_000
+
     public static func application(replica: Replica, configuration: ReformsyncConfiguration, trigger: SyncTrigger,
-                                   rounds: RoundNotifier = RoundNotifier(), metrics: DaemonMetrics?, logger: Logger,
-                                   onListening: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
-        Application(router: router(replica: replica, configuration: configuration, trigger: trigger, rounds: rounds, metrics: metrics),
-                    configuration: .init(address: .hostname(configuration.api.host, port: configuration.api.port), serverName: "reformsync-daemon"),
-                    onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.api.port) },
-                    logger: logger)
+                                   rounds: RoundNotifier = RoundNotifier(), failures: FailureMemory = FailureMemory(),
+                                   metrics: DaemonMetrics?, logger: Logger,
+                                   onListening: @escaping @Sendable (Int) async -> Void) throws(APITokenError) -> some ApplicationProtocol {
+        let port = ListeningPort(configuration.api.port == 0 ? nil : configuration.api.port)
+        let tokens = try APITokenStore(dataDirectory: configuration.dataDirectory)
+        let router = router(replica: replica, configuration: configuration, trigger: trigger, rounds: rounds, failures: failures,
+                            metrics: metrics, tokens: tokens, port: port, logger: logger)
+        return Application(router: router,
+                           configuration: .init(address: .hostname(configuration.api.host, port: configuration.api.port), serverName: "reformsync-daemon"),
+                           onServerRunning: { channel in
+                               let actual = channel.localAddress?.port ?? configuration.api.port
+                               port.set(actual)
+                               await onListening(actual)
+                           },
+                           logger: logger)
     }
 
-    struct APIError: Error {
-        var status: HTTPResponse.Status
-        var code: String
-        var message: String
+    /// Every route of the API as `(method, path)`, read from the router itself: tests walk them
+    /// all, so a route added without a guard or an error envelope is noticed.
+    public static func declaredRoutes(replica: Replica, configuration: ReformsyncConfiguration) throws(APITokenError) -> [(method: String, path: String)] {
+        let tokens = try APITokenStore(dataDirectory: configuration.dataDirectory)
+        let router = router(replica: replica, configuration: configuration, trigger: SyncTrigger(), rounds: RoundNotifier(), failures: FailureMemory(),
+                            metrics: nil, tokens: tokens, port: ListeningPort(nil), logger: Logger(label: "routes"))
+        return routes(of: router)
     }
 
-    static func router(replica: Replica, configuration: ReformsyncConfiguration, trigger: SyncTrigger,
-                       rounds: RoundNotifier = RoundNotifier(), metrics: DaemonMetrics?) -> Router<BasicRequestContext> {
+    static func routes(of router: Router<BasicRequestContext>) -> [(method: String, path: String)] {
+        // Hummingbird prints a capture as `{table}`; the API's documentation says `:table`.
+        router.routes.map { route in
+            let parts = "\(route.path)".split(separator: "/").map { part in
+                part.hasPrefix("{") && part.hasSuffix("}") ? ":" + part.dropFirst().dropLast() : String(part)
+            }
+            return (method: route.method.rawValue, path: "/" + parts.joined(separator: "/"))
+        }
+    }
+
+    static func router(replica: Replica, configuration: ReformsyncConfiguration, trigger: SyncTrigger, rounds: RoundNotifier,
+                       failures: FailureMemory, metrics: DaemonMetrics?, tokens: APITokenStore, port: ListeningPort,
+                       logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("health") { _, _ in json(["status": JSONValue.string("ok"), "unit": .string(replica.unit)]) }
+        let declared = DeclaredRoutes()
+        // Outermost first: errors become envelopes, then the Host check for every request.
+        router.add(middleware: ErrorEnvelopeMiddleware(routes: declared, dataDirectory: configuration.dataDirectory, logger: logger))
+        router.add(middleware: HostAllowListMiddleware(configuration: configuration.api, port: port))
 
-        router.get("status") { _, _ -> Response in
-            let status = NodeStatus.gather(configuration: configuration)
+        // Anonymous: liveness only.
+        let anonymous = router.group()
+        anonymous.get("health") { _, _ in json(["status": JSONValue.string("ok"), "unit": .string(replica.unit)]) }
+
+        // Programs: everything else, behind the API token.
+        let programs = router.group().add(middleware: BearerTokenMiddleware(tokens: tokens))
+        addStatusRoutes(programs, replica: replica, configuration: configuration, trigger: trigger, rounds: rounds, failures: failures, metrics: metrics)
+        addRecordRoutes(programs, replica: replica, trigger: trigger)
+
+        declared.fill(routes(of: router))
+        return router
+    }
+
+    static func addStatusRoutes(_ group: RouterGroup<BasicRequestContext>, replica: Replica, configuration: ReformsyncConfiguration,
+                                trigger: SyncTrigger, rounds: RoundNotifier, failures: FailureMemory, metrics: DaemonMetrics?) {
+        group.get("status") { _, _ -> Response in
+            var status = NodeStatus.gather(configuration: configuration)
+            status.include(failures.last, configuration: configuration)
             return try encoded(status)
         }
 
-        router.get("metrics") { _, _ -> Response in
+        group.get("metrics") { _, _ -> Response in
             let lastSync = try? replica.meta("last_sync_ok_at").flatMap(Timestamp.date)
             if let metrics {
                 metrics.quarantined.record((try? replica.quarantineCount()) ?? 0)
@@ -54,8 +109,15 @@ public enum LocalAPI {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
 
-        router.post("sync") { request, _ -> Response in
-            guard request.uri.queryParameters["wait"].map({ $0 == "1" || $0 == "true" }) == true else {
+        group.post("sync") { request, _ -> Response in
+            let wait: Bool
+            switch request.uri.queryParameters["wait"].map(String.init) {
+            case nil, "0", "false": wait = false
+            case "1", "true": wait = true
+            case let other?:
+                throw APIError(status: .badRequest, code: "bad_parameter", message: "wait: expected 1, true, 0 or false, got '\(other.prefix(100))'")
+            }
+            guard wait else {
                 trigger.fire(.now)
                 var response = json(["status": .string("scheduled")])
                 response.status = .accepted
@@ -64,100 +126,9 @@ public enum LocalAPI {
             // Register first, then trigger, so the round that answers is one that starts after the request.
             switch await rounds.nextRound(registered: { trigger.fire(.now) }) {
             case .success(let report)?: return try encoded(report)
-            case .failure(let error)?: return failure(.badGateway, "sync_failed", error.message)
-            case nil: return failure(.serviceUnavailable, "stopping", "the daemon is stopping")
+            case .failure(let error)?: throw APIError(status: .badGateway, code: "sync_failed", message: error.message)
+            case nil: throw APIError(status: .serviceUnavailable, code: "stopping", message: "the daemon is stopping")
             }
-        }
-
-        router.get("records/:table") { request, context -> Response in
-            try handle {
-                let table = try schema(replica, context.parameters.get("table"))
-                let query = request.uri.queryParameters
-                if let id = query["id"] {
-                    guard let record = try replica.get(table.name, key: String(id)) else {
-                        throw APIError(status: .notFound, code: "not_found", message: "no record '\(id)' in \(table.name)")
-                    }
-                    return try encoded(record.json(table))
-                }
-                let validator = RecordValidator(table: table)
-                var filters: [String: Value] = [:]
-                var limit: Int?
-                for (name, value) in query {
-                    if name == "limit" { limit = Int(String(value)); continue }
-                    filters[String(name).nfc] = try validator.fieldValue(String(name), text: String(value))
-                }
-                return try encoded(try replica.list(table.name, where: filters, limit: limit).map { $0.json(table) })
-            }
-        }
-
-        router.put("records/:table") { request, context -> Response in
-            let collected = try await request.body.collect(upTo: 16 << 20)
-            let gzipped = request.headers[.contentEncoding]?.lowercased() == "gzip"
-            return try handle {
-                let body: [UInt8]
-                do {
-                    body = gzipped ? try Gzip.decompress(Array(collected.readableBytesView), limit: 64 << 20) : Array(collected.readableBytesView)
-                } catch {
-                    throw APIError(status: .badRequest, code: "bad_request", message: "\(error)")
-                }
-                let table = try schema(replica, context.parameters.get("table"))
-                let objects: [[String: JSONValue]]
-                switch try JSONDecoder().decode(JSONValue.self, from: Data(body)) {
-                case .object(let object): objects = [object]
-                case .array(let items):
-                    objects = try items.map {
-                        guard case .object(let object) = $0 else { throw APIError(status: .badRequest, code: "bad_request", message: "array items must be JSON objects") }
-                        return object
-                    }
-                default: throw APIError(status: .badRequest, code: "bad_request", message: "the body must be a JSON object or an array of objects")
-                }
-                let validator = RecordValidator(table: table)
-                let records = try objects.map { try validator.validate(json: $0) }
-                let changes = try replica.put(table.name, records: records)
-                if !changes.isEmpty { trigger.fire(.localWrite) }
-                return try encoded(["stored": JSONValue.integer(Int64(records.count)), "changes": .integer(Int64(changes.count)),
-                                    "ids": .array(records.map { .string($0.key) })])
-            }
-        }
-
-        router.delete("records/:table") { request, context -> Response in
-            try handle {
-                let table = try schema(replica, context.parameters.get("table"))
-                guard let id = request.uri.queryParameters["id"] else {
-                    throw APIError(status: .badRequest, code: "bad_request", message: "give the record as ?id=...")
-                }
-                try replica.delete(table.name, key: String(id))
-                trigger.fire(.localWrite)
-                return json(["deleted": .string(String(id))])
-            }
-        }
-        return router
-    }
-
-    static func schema(_ replica: Replica, _ name: String?) throws -> TableSchema {
-        guard let name, let table = replica.schema.table(name.nfc) else {
-            throw APIError(status: .notFound, code: "unknown_table", message: "unknown table '\(name ?? "")'")
-        }
-        return table
-    }
-
-    /// Maps errors to the same JSON envelope the hub uses.
-    static func handle(_ body: () throws -> Response) throws -> Response {
-        do {
-            return try body()
-        } catch let error as APIError {
-            return failure(error.status, error.code, error.message)
-        } catch let error as ReformData.RecordError {
-            return failure(.unprocessableContent, "invalid_record", error.description)
-        } catch let error as ReplicaError {
-            switch error {
-            case .notFound: return failure(.notFound, "not_found", error.description)
-            case .unknownTable, .unknownColumn: return failure(.notFound, "unknown_table", error.description)
-            case .missingRequired: return failure(.unprocessableContent, "invalid_record", error.description)
-            default: return failure(.unprocessableContent, "refused", error.description)
-            }
-        } catch is DecodingError {
-            return failure(.badRequest, "bad_request", "the body is not valid JSON")
         }
     }
 

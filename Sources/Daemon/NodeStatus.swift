@@ -150,8 +150,28 @@ public struct NodeStatus: Codable, Sendable {
             status.problems.append("cannot read the replica's sync state: \(error)")
             return status
         }
+        if let message = daemon?.lastError, let at = daemon?.lastErrorAt {
+            status.adopt(FailureMemory.Failure(message: message, at: at))
+        }
         status.assess(configuration: configuration)
         return status
+    }
+
+    /// Takes the daemon's own record of a failed round when the replica holds none as recent:
+    /// the failure may be the replica's (disk full), which then could not record it.
+    mutating func adopt(_ failure: FailureMemory.Failure?) {
+        guard let failure else { return }
+        if let lastSync = lastSyncAt.flatMap(Timestamp.date), lastSync > failure.at { return }
+        if let recorded = lastErrorAt.flatMap(Timestamp.date), recorded >= failure.at.addingTimeInterval(-1), lastError != nil { return }
+        lastError = failure.message
+        lastErrorAt = Timestamp.string(failure.at)
+        hubReachable = nil
+    }
+
+    /// ``adopt(_:)`` then assess again (the daemon's `GET /status`, with its failure in memory).
+    public mutating func include(_ failure: FailureMemory.Failure?, configuration: ReformsyncConfiguration) {
+        adopt(failure)
+        assess(configuration: configuration)
     }
 
     /// Healthy, degraded or error, with the reasons.

@@ -6,7 +6,7 @@ import Replica
 import ServiceLifecycle
 
 /// The daemon's sync loop as a `Service`: rounds on an interval, soon after local writes
-/// (debounced), at once when asked; exponential backoff with jitter after failures; only inside
+/// (debounced: one round `sync.debounce` seconds after the last write of a burst), at once when asked; exponential backoff with jitter after failures; only inside
 /// the sync window when one is configured.
 ///
 /// Graceful shutdown cancels the round in progress: an HTTP transfer is aborted, and every
@@ -47,8 +47,8 @@ public final class SyncLoop: Service, Sendable {
             var reason = await trigger.wait(timeout: delay)
             if Task.isCancelled { return }
             if reason == .localWrite, settings.debounceSeconds > 0 {
-                // Let a burst of writes finish; an explicit request cuts the wait short.
-                if await trigger.wait(timeout: .seconds(settings.debounceSeconds)) == .now { reason = .now }
+                reason = await debounce()
+                if Task.isCancelled { return }
             }
             if let window = settings.window, reason != .now, !window.contains(Date()) {
                 let wait = window.secondsUntilOpen(from: Date())
@@ -80,6 +80,28 @@ public final class SyncLoop: Service, Sendable {
             }
         }
     }
+
+    /// Lets a burst of local writes finish: returns once no write came for `sync.debounce`
+    /// seconds, or `maxDebounceFactor` × `sync.debounce` after the first write of the burst (so a
+    /// steady stream of writes still syncs), or at once on an explicit request (`.now`).
+    func debounce(clock: ContinuousClock = ContinuousClock()) async -> SyncTrigger.Reason {
+        let quiet = Duration.seconds(settings.debounceSeconds)
+        let latest = clock.now + quiet * Self.maxDebounceFactor
+        var deadline = clock.now + quiet
+        while !Task.isCancelled {
+            let until = min(deadline, latest)
+            guard clock.now < until else { break }
+            switch await trigger.wait(timeout: until - clock.now) {
+            case .now?: return .now
+            case .localWrite?: deadline = clock.now + quiet
+            case nil: continue
+            }
+        }
+        return .localWrite
+    }
+
+    /// The longest a burst delays its round, in debounce periods.
+    static let maxDebounceFactor = 6
 
     /// Exponential backoff from 5 s (or the interval, if shorter), doubled per failure, capped,
     /// with ±50 % jitter so districts that lost the hub together do not return together.

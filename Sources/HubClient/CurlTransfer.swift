@@ -21,7 +21,7 @@ enum CurlTransfer {
     static func run(_ request: PreparedRequest, configuration: HubClientConfiguration,
                     handle: CurlEasyHandle, cancellation: CancellationFlag) -> TransferOutcome {
         guard !cancellation.isCancelled else { return .cancelled }
-        let sink = TransferSink(cancellation: cancellation)
+        let sink = TransferSink(cancellation: cancellation, limit: configuration.maxResponseBytes)
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         for line in request.headerLines {
@@ -48,6 +48,10 @@ enum CurlTransfer {
                     return .failed(HubClientError(kind: error.kind, url: request.url, detail: error.detail))
                 }
                 let code = handle.perform()
+                if let exceeded = sink.exceeded {
+                    return .failed(HubClientError(kind: .responseTooLarge(count: exceeded.count, limit: configuration.maxResponseBytes,
+                                                                           bytes: exceeded.bytes), url: request.url))
+                }
                 if code == CURLE_ABORTED_BY_CALLBACK, cancellation.isCancelled { return .cancelled }
                 guard code == CURLE_OK else {
                     return .failed(Self.error(for: code, handle: handle, url: request.url))

@@ -45,6 +45,16 @@ public struct HubClientConfiguration: Sendable, Equatable, CustomStringConvertib
     public var userAgent: String
     /// How ``HubHTTPClient/sendWithRetry(_:)`` retries transient failures.
     public var retry: RetryPolicy
+    /// The most bytes one response body may take, counted twice: as received (still compressed)
+    /// and once decoded. A transfer is aborted as soon as either count passes it, and at once when
+    /// `Content-Length` announces more, so a broken proxy or a compromised hub cannot exhaust the
+    /// district server's memory (a 100 kB gzip bomb expanding to gigabytes stops here).
+    /// Config key `hub.max_response_bytes`; see ``defaultMaxResponseBytes``.
+    public var maxResponseBytes: Int
+
+    /// 64 MiB: eight times the hub's largest request body (8 MiB, Protocol §13.1), and some
+    /// twenty times a full pull page of 10,000 ordinary changes (about 3 MB of JSON).
+    public static let defaultMaxResponseBytes = 64 << 20
 
     /// Creates a configuration; every parameter but `baseURL` has a sensible default.
     public init(
@@ -59,7 +69,8 @@ public struct HubClientConfiguration: Sendable, Equatable, CustomStringConvertib
         maxReceiveBytesPerSecond: Int? = nil,
         compressRequestsAbove: Int? = 1024,
         userAgent: String = "reformsync-district/1",
-        retry: RetryPolicy = RetryPolicy()
+        retry: RetryPolicy = RetryPolicy(),
+        maxResponseBytes: Int = HubClientConfiguration.defaultMaxResponseBytes
     ) {
         self.baseURL = baseURL
         self.bearerToken = bearerToken
@@ -73,6 +84,7 @@ public struct HubClientConfiguration: Sendable, Equatable, CustomStringConvertib
         self.compressRequestsAbove = compressRequestsAbove
         self.userAgent = userAgent
         self.retry = retry
+        self.maxResponseBytes = maxResponseBytes
     }
 
     /// A description safe for logs: the bearer token is redacted.
@@ -82,7 +94,8 @@ public struct HubClientConfiguration: Sendable, Equatable, CustomStringConvertib
             + "lowSpeed: \(lowSpeedLimit)B/s for \(lowSpeedTime)s, "
             + "maxSend: \(maxSendBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
             + "maxReceive: \(maxReceiveBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
-            + "compressRequestsAbove: \(compressRequestsAbove.map { "\($0)B" } ?? "never"), retry: \(retry))"
+            + "compressRequestsAbove: \(compressRequestsAbove.map { "\($0)B" } ?? "never"), "
+            + "maxResponseBytes: \(maxResponseBytes)B, retry: \(retry))"
     }
 
     /// Whether requests go over TLS.
@@ -124,6 +137,7 @@ public struct HubClientConfiguration: Sendable, Equatable, CustomStringConvertib
         if let cap = maxSendBytesPerSecond, cap <= 0 { throw fail("maxSendBytesPerSecond must be > 0 (or nil for no cap)") }
         if let cap = maxReceiveBytesPerSecond, cap <= 0 { throw fail("maxReceiveBytesPerSecond must be > 0 (or nil for no cap)") }
         if let threshold = compressRequestsAbove, threshold < 0 { throw fail("compressRequestsAbove must be ≥ 0 (or nil)") }
+        guard maxResponseBytes > 0 else { throw fail("maxResponseBytes (hub.max_response_bytes) must be > 0") }
         guard !userAgent.contains(where: \.isNewline) else { throw fail("userAgent must not contain line breaks") }
         if let problem = retry.validationProblem() { throw fail(problem) }
     }

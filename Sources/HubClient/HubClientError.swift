@@ -26,6 +26,20 @@ public struct HubClientError: Error, CustomStringConvertible, Sendable, Equatabl
         case invalidRequest(reason: String)
         /// Any other libcurl failure (connection reset, malformed response, …).
         case transport(curlCode: Int, message: String)
+        /// The response body passed ``HubClientConfiguration/maxResponseBytes`` (config key
+        /// `hub.max_response_bytes`) and the transfer was aborted: `count` says which count
+        /// passed it, `bytes` how many bytes were seen (or announced) when it stopped.
+        case responseTooLarge(count: ResponseSizeCount, limit: Int, bytes: Int64)
+    }
+
+    /// Which size of a response passed the cap.
+    public enum ResponseSizeCount: String, Sendable, Equatable {
+        /// `Content-Length` announced more than the cap, before any body byte was read.
+        case announced = "announced by Content-Length"
+        /// The bytes as received on the wire (still compressed) passed the cap.
+        case compressed = "received (compressed)"
+        /// The body once gzip (or br, zstd) was undone passed the cap: a decompression bomb.
+        case decompressed = "decompressed"
     }
 
     /// What went wrong.
@@ -61,7 +75,7 @@ public struct HubClientError: Error, CustomStringConvertible, Sendable, Equatabl
             return true
         case .http(let status, _, _):
             return status == 429 || (500...599).contains(status)
-        case .tls, .tooManyRetries, .invalidConfiguration, .invalidRequest:
+        case .tls, .tooManyRetries, .invalidConfiguration, .invalidRequest, .responseTooLarge:
             return false
         }
     }
@@ -96,6 +110,11 @@ public struct HubClientError: Error, CustomStringConvertible, Sendable, Equatabl
             let why = detail.isEmpty || detail == message ? message : detail
             return "transfer to \(target) failed: \(why) (curl error \(curlCode)) — "
                 + "check the network link to the hub and retry."
+        case let .responseTooLarge(count, limit, bytes):
+            return "the response from \(target) was refused: its size \(count.rawValue) reached \(bytes) bytes, "
+                + "beyond the limit of \(limit) bytes (hub.max_response_bytes); the transfer was aborted — "
+                + "a proxy or the hub is sending far more than any page of changes; check them, "
+                + "or raise hub.max_response_bytes if the hub really sends pages this large."
         }
     }
 

@@ -46,6 +46,8 @@ public final class HubHTTPClient: Sendable {
     /// - Returns: the hub's 2xx response, body decoded.
     /// - Throws: ``HubClientError`` for transport failures and for non-2xx answers
     ///   (``HubClientError/Kind/http(status:code:message:)`` with the hub's error code/message);
+    ///   ``HubClientError/Kind/responseTooLarge(count:limit:bytes:)`` when the body passed
+    ///   ``HubClientConfiguration/maxResponseBytes`` (the transfer is aborted as it happens);
     ///   `CancellationError` if the calling task was cancelled.
     public func send(_ request: HubRequest) async throws -> HubResponse {
         try Task.checkCancellation()

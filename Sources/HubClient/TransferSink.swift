@@ -6,9 +6,15 @@ final class TransferSink {
     var body: [UInt8] = []
     var headers: [String: String] = [:]
     let cancellation: CancellationFlag
+    /// ``HubClientConfiguration/maxResponseBytes``: checked on `Content-Length`, on the bytes
+    /// received (progress callback) and on the decoded body (write callback).
+    let limit: Int
+    /// Set when a callback aborted the transfer because the response passed ``limit``.
+    var exceeded: (count: HubClientError.ResponseSizeCount, bytes: Int64)?
 
-    init(cancellation: CancellationFlag) {
+    init(cancellation: CancellationFlag, limit: Int = .max) {
         self.cancellation = cancellation
+        self.limit = limit
     }
 
     static func from(_ pointer: UnsafeMutableRawPointer?) -> TransferSink? {
@@ -22,6 +28,12 @@ final class TransferSink {
         let length = size * count
         guard let sink = from(context) else { return 0 }
         guard let data, length > 0 else { return length }
+        // Decoded bytes: libcurl undoes gzip before this call, so a bomb stops here, a chunk
+        // (at most 16 kB of output) past the limit, never buffered whole.
+        guard sink.body.count + length <= sink.limit else {
+            sink.exceeded = (.decompressed, Int64(sink.body.count) + Int64(length))
+            return 0
+        }
         UnsafeRawBufferPointer(start: data, count: length).withMemoryRebound(to: UInt8.self) {
             sink.body.append(contentsOf: $0)
         }
@@ -42,6 +54,11 @@ final class TransferSink {
         } else if let colon = line.firstIndex(of: ":") {
             let name = trimmed(line[..<colon]).lowercased()
             let value = trimmed(line[line.index(after: colon)...])
+            if name == "content-length", let announced = Int64(value), announced > sink.limit {
+                // Refused before the first body byte (returning less than given aborts).
+                sink.exceeded = (.announced, announced)
+                return 0
+            }
             if !name.isEmpty {
                 if let existing = sink.headers[name] {
                     sink.headers[name] = existing + ", " + value
@@ -58,9 +75,15 @@ final class TransferSink {
     }
 
     /// CURLOPT_XFERINFOFUNCTION: called at least once a second; non-zero aborts the transfer.
-    static func progress(_ context: UnsafeMutableRawPointer?, _: curl_off_t, _: curl_off_t,
+    /// Also aborts when the bytes received so far (`downloaded`, counted before decoding) pass
+    /// the limit, which the decoded count alone would miss for data that does not expand.
+    static func progress(_ context: UnsafeMutableRawPointer?, _: curl_off_t, _ downloaded: curl_off_t,
                          _: curl_off_t, _: curl_off_t) -> Int32 {
         guard let sink = from(context) else { return 0 }
+        if downloaded > sink.limit {
+            sink.exceeded = (.compressed, Int64(downloaded))
+            return 1
+        }
         return sink.cancellation.isCancelled ? 1 : 0
     }
 }

@@ -102,6 +102,44 @@ struct ConfigSource {
         }
     }
 
+    /// A list of host names or addresses (optionally `:port`): a YAML sequence, or a
+    /// comma-separated value (the form an environment variable takes). Each item is checked: no
+    /// spaces, slashes or other characters a Host header cannot carry.
+    mutating func hostList(_ key: String) throws(ConfigError) -> [String]? {
+        known.insert(key)
+        var items: [(String, Int?)] = []
+        if let value = environment[Self.environmentName(key)] {
+            items = value.split(separator: ",").map { (String($0).trimmingCharacters(in: .whitespaces), nil) }
+        } else {
+            var mapping = root
+            let parts = key.split(separator: ".").map(String.init)
+            for part in parts.dropLast() { mapping = mapping?[part]?.mapping }
+            guard let node = mapping?[parts.last ?? ""] else { return nil }
+            if let sequence = node.sequence {
+                for item in sequence {
+                    guard let scalar = item.scalar else {
+                        throw ConfigError(file: file, line: item.mark?.line, key: key, message: "expected a list of host names, e.g. [\"reformsync.sonduong.local\"]")
+                    }
+                    items.append((scalar.string, item.mark?.line))
+                }
+            } else if let scalar = node.scalar {
+                items = scalar.string.split(separator: ",").map { (String($0).trimmingCharacters(in: .whitespaces), node.mark?.line) }
+            } else {
+                throw ConfigError(file: file, line: node.mark?.line, key: key, message: "expected a list of host names")
+            }
+        }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]_")
+        for (item, line) in items {
+            guard !item.isEmpty, item.count <= 255, item.allSatisfy({ allowed.contains($0) }) else {
+                if line == nil, environment[Self.environmentName(key)] != nil {
+                    throw ConfigError(file: "environment", key: Self.environmentName(key), message: "\"\(item)\" is not a host name or address (letters, digits, '.', '-', ':', '[', ']')")
+                }
+                throw ConfigError(file: file, line: line, key: key, message: "\"\(item)\" is not a host name or address (letters, digits, '.', '-', ':', '[', ']')")
+            }
+        }
+        return items.map { $0.0.lowercased() }
+    }
+
     /// Fails on the first key in the file that no reader asked for (typos, misplaced keys).
     func checkUnknownKeys() throws(ConfigError) {
         guard let root else { return }

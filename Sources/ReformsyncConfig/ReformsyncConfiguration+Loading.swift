@@ -35,6 +35,7 @@ extension ReformsyncConfiguration {
         config.hub.connectTimeout = try source.double("hub.connect_timeout", range: 0.1...600) ?? config.hub.connectTimeout
         config.hub.timeout = try source.double("hub.timeout", range: 1...3600) ?? config.hub.timeout
         config.hub.maxBytesPerSecond = try source.int("hub.max_bytes_per_second", range: 100...1_000_000_000)
+        config.hub.maxResponseBytes = try source.int("hub.max_response_bytes", range: 1 << 20...16 << 30) ?? config.hub.maxResponseBytes
 
         config.server.host = try source.string("server.host") ?? config.server.host
         config.server.port = try source.int("server.port", range: 0...65535) ?? config.server.port
@@ -56,6 +57,7 @@ extension ReformsyncConfiguration {
         config.api.host = try source.string("api.host") ?? config.api.host
         config.api.port = try source.int("api.port", range: 0...65535) ?? config.api.port
         config.api.enabled = try source.bool("api.enabled") ?? config.api.enabled
+        config.api.allowedHosts = try source.hostList("api.allowed_hosts") ?? config.api.allowedHosts
         config.status.maxSyncAgeSeconds = try source.double("status.max_sync_age", range: 1...31_536_000) ?? config.status.maxSyncAgeSeconds
 
         try source.checkUnknownKeys()

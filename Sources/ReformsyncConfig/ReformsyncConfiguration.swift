@@ -68,9 +68,13 @@ public struct HubSettings: Sendable, Equatable {
     public var timeout: Double = 60
     /// Cap on bytes per second each way, for capped links (nil: no cap).
     public var maxBytesPerSecond: Int?
+    /// The most bytes one response from the hub may take, as received and again decompressed;
+    /// the client aborts the transfer past it (`hub.max_response_bytes`, Protocol §13.4).
+    /// 64 MiB by default: eight times the hub's largest body, twenty times a full pull page.
+    public var maxResponseBytes: Int = 64 << 20
 
     public init(url: String? = nil, token: String? = nil, tokenFile: String? = nil, caFile: String? = nil,
-                connectTimeout: Double = 10, timeout: Double = 60, maxBytesPerSecond: Int? = nil) {
+                connectTimeout: Double = 10, timeout: Double = 60, maxBytesPerSecond: Int? = nil, maxResponseBytes: Int = 64 << 20) {
         self.url = url
         self.token = token
         self.tokenFile = tokenFile
@@ -78,6 +82,7 @@ public struct HubSettings: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.timeout = timeout
         self.maxBytesPerSecond = maxBytesPerSecond
+        self.maxResponseBytes = maxResponseBytes
     }
 }
 
@@ -133,11 +138,16 @@ public struct APISettings: Sendable, Equatable {
     public var port: Int = 8470
     /// false: no local API at all (the daemon only syncs).
     public var enabled: Bool = true
+    /// Host header values the API answers besides the defaults (`localhost`, `127.0.0.1`, `[::1]`
+    /// and `host`, each with or without the port): a name or address office PCs use to reach it.
+    /// Any other Host is refused (421), which defeats DNS rebinding from a browser.
+    public var allowedHosts: [String] = []
 
-    public init(host: String = "127.0.0.1", port: Int = 8470, enabled: Bool = true) {
+    public init(host: String = "127.0.0.1", port: Int = 8470, enabled: Bool = true, allowedHosts: [String] = []) {
         self.host = host
         self.port = port
         self.enabled = enabled
+        self.allowedHosts = allowedHosts
     }
 }
 

@@ -19,7 +19,12 @@ struct DaemonCommand: AsyncParsableCommand {
             the window; hub.max_bytes_per_second caps the link. The local API listens on api.host:api.port \
             (port 0: any free port; the address is printed at start and written to DATA_DIR/daemon.json; \
             api.enabled: false turns the API off): GET /health, /status, /metrics, /records/TABLE; PUT and \
-            DELETE /records/TABLE; POST /sync.
+            DELETE /records/TABLE; POST /sync. Every route but GET /health needs 'Authorization: Bearer TOKEN' with \
+            the token in DATA_DIR/api-token (created at start when missing; `reformsync api-token` prints it), and \
+            every request a Host header naming localhost, 127.0.0.1, [::1], api.host or one of api.allowed_hosts \
+            (421 otherwise). Errors are JSON {"error":{"code","message"}}; a full disk is 507, a replica that \
+            cannot be written 503. A burst of writes syncs once, sync.debounce seconds after the last one (at \
+            most 6× sync.debounce after the first).
 
             Under systemd (Type=notify) it sends READY=1 once listening, WATCHDOG=1 when WatchdogSec is set, and \
             STOPPING=1 on SIGTERM/SIGINT, which stop it gracefully: the step in progress commits or rolls back \
@@ -43,7 +48,9 @@ struct DaemonCommand: AsyncParsableCommand {
         let session = SyncSession(replica: replica, client: client, batchChanges: configuration.sync.batchChanges,
                                   batchBytes: configuration.sync.batchBytes, logger: logger)
         let rounds = RoundNotifier()
+        let failures = FailureMemory()
         let loop = SyncLoop(session: session, settings: configuration.sync, trigger: trigger, metrics: metrics, logger: logger, rounds: rounds) { result in
+            failures.record(result, logger: logger)
             switch result {
             case .success(let report): notifier.status("in sync, hub version \(report.hubVersion), \(report.pendingChanges) pending")
             case .failure(let error): notifier.status("sync failed: \(error.message)")
@@ -52,7 +59,11 @@ struct DaemonCommand: AsyncParsableCommand {
         let software = SyncSession.software
         let dataDirectory = configuration.dataDirectory
         let announce: @Sendable (String?) -> Void = { api in
-            try? DaemonStateFile(api: api, software: software).write(dataDirectory: dataDirectory)
+            do {
+                try failures.attach(DaemonStateFile(api: api, software: software), dataDirectory: dataDirectory)
+            } catch {
+                logger.warning("cannot write \(DaemonStateFile.path(dataDirectory: dataDirectory)): \(error); `reformsync status` will say the daemon is not running")
+            }
             notifier.ready(status: "syncing unit \(replica.unit)" + (api.map { ", API \($0)" } ?? ""))
             logger.info("daemon started", metadata: ["unit": "\(replica.unit)", "api": "\(api ?? "off")", "hub": "\(configuration.hub.url ?? "")"])
             FileHandle.standardOutput.write(Data("daemon running for \(replica.unit)\(api.map { ", API listening on \($0)" } ?? "")\n".utf8))
@@ -60,9 +71,17 @@ struct DaemonCommand: AsyncParsableCommand {
         var services: [any Service] = []
         if configuration.api.enabled {
             let host = configuration.api.host
-            services.append(LocalAPI.application(replica: replica, configuration: configuration, trigger: trigger, rounds: rounds, metrics: metrics, logger: logger) { port in
-                announce("http://\(host):\(port)")
-            })
+            let api: any Service
+            do {
+                api = try LocalAPI.application(replica: replica, configuration: configuration, trigger: trigger, rounds: rounds,
+                                               failures: failures, metrics: metrics, logger: logger) { port in
+                    announce("http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+                }
+            } catch {
+                throw ReportableError.failure("the local API's token: \(error) — check that the data directory is writable, "
+                                              + "or set api.enabled: false")
+            }
+            services.append(api)
         } else {
             announce(nil)
         }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Aggregation
 import Benchmarks
+import Daemon
 import Foundation
 import Hub
 import HubClient
@@ -121,7 +122,9 @@ final class DemoRunner {
     }
 
     func api(_ unit: String) throws -> HubHTTPClient {
-        try HubHTTPClient(configuration: HubClientConfiguration(baseURL: apis[unit] ?? "", totalTimeout: 300, retry: .none))
+        // The local API wants the node's API token (created by the daemon at start) like any program.
+        let token = try APIToken.loadOrCreate(dataDirectory: path(unit))
+        return try HubHTTPClient(configuration: HubClientConfiguration(baseURL: apis[unit] ?? "", bearerToken: token, totalTimeout: 300, retry: .none))
     }
 
     func stopAll() {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Foundation
 import ReformData
 import Replica
@@ -7,7 +8,11 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create the replica for a unit (a district or department node, or the hub).",
-        discussion: "Creates <data-dir>/replica.sqlite with a fresh site id. An existing replica is never overwritten."
+        discussion: """
+            Creates <data-dir>/replica.sqlite with a fresh site id, and for a node <data-dir>/api-token (mode 0600), \
+            the token programs send to the daemon's local API (`reformsync api-token` prints it). An existing replica \
+            or token is never overwritten.
+            """
     )
 
     @OptionGroup var options: ReplicaOptions
@@ -33,5 +38,13 @@ struct InitCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let replica = try Replica.create(path: configuration.replicaPath, unit: unit, role: replicaRole)
         print("created \(replicaRole.rawValue) replica for unit \(replica.unit) at \(replica.location) (site \(replica.site))")
+        if replicaRole == .node {
+            do {
+                _ = try APIToken.loadOrCreate(dataDirectory: configuration.dataDirectory)
+            } catch {
+                throw ReportableError.failure("the local API's token: \(error)")
+            }
+            print("local API token in \(APIToken.path(dataDirectory: configuration.dataDirectory)) (`reformsync api-token` prints it)")
+        }
     }
 }

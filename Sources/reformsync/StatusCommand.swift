@@ -14,7 +14,10 @@ struct StatusCommand: ParsableCommand {
             reads the replica and the daemon's state file directly, so it works whether or not the daemon runs \
             (and says which). Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
             status.max_sync_age, changes in quarantine, clock warning, daemon not running), 2 error (the last sync \
-            failed, e.g. hub unreachable or token refused; or the replica cannot be read) — for monitoring.
+            failed, e.g. hub unreachable or token refused; or the replica cannot be read) — for monitoring. A round \
+            that failed because the replica itself could not be written (disk full, read-only file system) cannot \
+            record its error in the replica: the running daemon keeps it in DATA_DIR/daemon.json, and status reads \
+            it from there.
             """
     )
     @OptionGroup var options: ReplicaOptions

@@ -67,7 +67,8 @@ enum NodeClientFactory {
                                               connectTimeout: configuration.hub.connectTimeout, totalTimeout: configuration.hub.timeout,
                                               maxSendBytesPerSecond: configuration.hub.maxBytesPerSecond,
                                               maxReceiveBytesPerSecond: configuration.hub.maxBytesPerSecond,
-                                              userAgent: "reformsync-node/\(configuration.unit ?? "?")")
+                                              userAgent: "reformsync-node/\(configuration.unit ?? "?")",
+                                              maxResponseBytes: configuration.hub.maxResponseBytes)
         do {
             return try HubHTTPClient(configuration: settings)
         } catch {

@@ -137,15 +137,17 @@ struct LocalAPITests {
         let mixed = try daemon.request("PUT", "/records/initiatives", json: [["id": "SD-R4", "unit": "SONDUONG", "year": 2024, "title": "Bốn"], badField])
         #expect(mixed.status == 422, "\(mixed)")
         #expect(try daemon.request("GET", "/records/initiatives?id=SD-R4").status == 404, "half of a refused array was stored")
-        // Filters are checked like fields.
-        #expect(try daemon.request("GET", "/records/initiatives?colour=red").status == 422)
-        #expect(try daemon.request("GET", "/records/initiatives?year=abc").status == 422)
+        // Filters are checked like fields, as query parameters: 400 naming the parameter.
+        let unknownFilter = try daemon.request("GET", "/records/initiatives?colour=red")
+        #expect(unknownFilter.status == 400 && errorCode(unknownFilter) == "unknown_field", "\(unknownFilter)")
+        let badFilter = try daemon.request("GET", "/records/initiatives?year=abc")
+        #expect(badFilter.status == 400 && errorCode(badFilter) == "bad_parameter" && badFilter.text.contains("year"), "\(badFilter)")
 
         // Bad JSON: 400.
         for body in ["{\"id\": \"SD-X\", ", "not json", "42", "[1, 2]", ""] {
             let response = try daemon.request("PUT", "/records/initiatives", body: Data(body.utf8))
             #expect(response.status == 400, "body \(body): \(response)")
-            #expect(errorCode(response) == "bad_request", "body \(body): \(response)")
+            #expect(errorCode(response) == "bad_json", "body \(body): \(response)")
         }
 
         // Not found, missing id, delete.

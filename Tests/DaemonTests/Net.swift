@@ -112,11 +112,15 @@ struct HTTPResponse: CustomStringConvertible {
 }
 
 /// One blocking HTTP/1.1 exchange (`Connection: close`) with `base` (`http://127.0.0.1:PORT`).
-func http(_ method: String, _ base: String, _ path: String, body: Data? = nil, timeout: Double = 15) throws -> HTTPResponse {
+/// `headers` are added as given; `host` replaces the Host header (nil: 127.0.0.1:PORT, "": none).
+func http(_ method: String, _ base: String, _ path: String, body: Data? = nil, headers: [(String, String)] = [], host: String? = nil,
+          timeout: Double = 15) throws -> HTTPResponse {
     guard let url = URL(string: base), let port = url.port else { throw SocketError("bad base URL \(base)", EINVAL) }
     let fd = try connectLoopback(port: port, timeout: timeout)
     defer { close(fd) }
-    var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nUser-Agent: reformsync-daemon-tests\r\n"
+    let hostLine = host.map { $0.isEmpty ? "" : "Host: \($0)\r\n" } ?? "Host: 127.0.0.1:\(port)\r\n"
+    var head = "\(method) \(path) HTTP/1.1\r\n\(hostLine)Connection: close\r\nUser-Agent: reformsync-daemon-tests\r\n"
+    for (name, value) in headers { head += "\(name): \(value)\r\n" }
     if let body {
         head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
     } else if method == "PUT" || method == "POST" {

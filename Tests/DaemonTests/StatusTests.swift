@@ -157,7 +157,10 @@ struct StatusTests {
         #expect(own.status == 200, "\(own)")
         #expect(try daemon.request("POST", "/sync").status == 202)
 
-        let (status, refused) = waitForStatus(node) { ($0.int("quarantined") ?? 0) > 0 && $0.int("pending_changes") == 0 }
+        // The table is read just before the JSON: wait until both show the round's outcome.
+        let (status, refused) = waitForStatus(node) {
+            ($0.int("quarantined") ?? 0) > 0 && $0.int("pending_changes") == 0 && $0.table.stdout.contains("refused change")
+        }
         #expect(refused, "no quarantine reported: \(status)\n--- daemon log\n\(daemon.log)")
         #expect(status.code == 1, "\(status)")
         expectStatusFields(status)

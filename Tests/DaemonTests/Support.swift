@@ -266,7 +266,7 @@ final class NodeHandle: @unchecked Sendable {
         do {
             let line = try child.waitForOutput("daemon running for \(unit)[^\n]*\n")
             let api = line.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression).map { String(line[$0]) }
-            return DaemonProcess(child: child, api: api)
+            return DaemonProcess(child: child, api: api, dataDirectory: dataDirectory)
         } catch {
             Issue.record("the daemon did not start: \(error)", sourceLocation: sourceLocation)
             throw error
@@ -311,10 +311,23 @@ final class DaemonProcess: @unchecked Sendable {
     let child: ChildProcess
     /// `http://127.0.0.1:PORT` as the daemon announced it (nil: API disabled).
     let api: String?
+    let dataDirectory: String
 
-    init(child: ChildProcess, api: String?) {
+    init(child: ChildProcess, api: String?, dataDirectory: String) {
         self.child = child
         self.api = api
+        self.dataDirectory = dataDirectory
+    }
+
+    /// The local API's token, as programs read it: `<data_dir>/api-token`.
+    var token: String {
+        ((try? String(contentsOfFile: dataDirectory + "/api-token", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A request as a stranger sends it: no token (and, with `host`, another Host header).
+    func anonymous(_ method: String, _ path: String, body: Data? = nil, host: String? = nil) throws -> HTTPResponse {
+        let base = try #require(api, "the daemon announced no API")
+        return try http(method, base, path, body: body, host: host)
     }
 
     var pid: Int32 { child.pid }
@@ -322,9 +335,12 @@ final class DaemonProcess: @unchecked Sendable {
     var log: String { child.stderr }
 
     /// A request to the local API.
-    func request(_ method: String, _ path: String, json: Any? = nil, body: Data? = nil, timeout: Double = 15) throws -> HTTPResponse {
+    /// A request to the local API with the node's API token, as a program on the server sends it.
+    func request(_ method: String, _ path: String, json: Any? = nil, body: Data? = nil, headers: [(String, String)] = [],
+                 host: String? = nil, timeout: Double = 15) throws -> HTTPResponse {
         let base = try #require(api, "the daemon announced no API")
-        return try http(method, base, path, body: json.map { jsonData($0) } ?? body, timeout: timeout)
+        return try http(method, base, path, body: json.map { jsonData($0) } ?? body,
+                        headers: [("Authorization", "Bearer \(token)")] + headers, host: host, timeout: timeout)
     }
 
     /// SIGTERM; waits up to `timeout` s for the exit (SIGKILL after that). The result and the seconds it took.

@@ -22,6 +22,9 @@ final class HitCounter: Sendable {
     }
 }
 
+/// The gzip bomb, compressed once per test process.
+private let bomb = Mutex<ByteBuffer?>(nil)
+
 /// A real Hummingbird 2 server on 127.0.0.1 with an ephemeral port, one per test.
 struct TestServer: Sendable {
     let port: Int
@@ -119,6 +122,48 @@ struct TestServer: Sendable {
         router.get("bytes/:count") { _, context -> Response in
             let count = try context.parameters.require("count", as: Int.self)
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: 0x61, count: count)))
+        }
+
+        // An endless body in 64 kB chunks without Content-Length (chunked); each chunk is counted,
+        // so the test can see how many were written before the client hung up.
+        router.get("endless/:key") { _, context -> Response in
+            let key = try context.parameters.require("key")
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+                let chunk = ByteBuffer(repeating: 0x61, count: 64 << 10)
+                for _ in 0..<4096 {  // 256 MiB at most
+                    _ = hits.hit(key)
+                    try await writer.write(chunk)
+                }
+                try await writer.finish(nil)
+            })
+        }
+
+        // Announces a 1 GB body, then trickles it out: the client must refuse it on the header.
+        router.get("announce-huge/:key") { _, context -> Response in
+            let key = try context.parameters.require("key")
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(contentLength: 1_000_000_000) { writer in
+                                let chunk = ByteBuffer(repeating: 0x62, count: 1024)
+                                for _ in 0..<1_000 {
+                                    _ = hits.hit(key)
+                                    try await writer.write(chunk)
+                                    try await Task.sleep(for: .milliseconds(10))
+                                }
+                                try await writer.finish(nil)
+                            })
+        }
+
+        // A gzip bomb: 64 MiB of zeros, gzip-compressed to about 64 kB, sent Content-Encoding: gzip.
+        router.get("gzip-bomb") { _, _ -> Response in
+            let packed = try bomb.withLock { cached -> ByteBuffer in
+                if let cached { return cached }
+                var zeros = ByteBuffer(repeating: 0, count: 64 << 20)
+                let packed = try zeros.compress(with: .gzip())
+                cached = packed
+                return packed
+            }
+            return Response(status: .ok, headers: [.contentEncoding: "gzip", .contentType: "application/json"],
+                            body: .init(byteBuffer: packed))
         }
 
         // Swallows an upload and reports its size, to measure upload caps.
