@@ -52,6 +52,10 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
             case .notFound: return APIError(status: .notFound, code: "not_found", message: error.description)
             case .unknownTable, .unknownColumn: return APIError(status: .notFound, code: "unknown_table", message: error.description)
             case .missingRequired: return APIError(status: .unprocessableContent, code: "invalid_record", message: error.description)
+            case let .refused(_, _, _, code, _):
+                // The hub's own refusal code: who may write is 403, what is written 422.
+                let forbidden = ["hub_only", "not_owner", "append_only"].contains(code)
+                return APIError(status: forbidden ? .forbidden : .unprocessableContent, code: code, message: error.description)
             default: return APIError(status: .unprocessableContent, code: "refused", message: error.description)
             }
         case let error as DatabaseError:

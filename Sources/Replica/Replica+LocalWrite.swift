@@ -31,6 +31,7 @@ extension Replica {
                 }
                 let stamp = Stamp(hlc: context.state.clock.tick(wallMillis: wallClock()), site: site)
                 let changes = try Self.local { () throws(LocalWriteError) in try LocalWrite.put(record.values, into: row, table: table, key: record.key, stamp: stamp) }
+                try checkAsTheHubWould(changes, existing: existing)
                 try context.mergeRow(db, store: store, key: record.key, changes: changes, existing: .some(existing), siteUnits: [:])
                 all += changes
             }
@@ -54,6 +55,7 @@ extension Replica {
             guard let row = existing?.state, let change = try Self.local({ () throws(LocalWriteError) in try LocalWrite.delete(row, table: table, key: key, stamp: stamp) }) else {
                 throw ReplicaError.notFound(table: table, key: key)
             }
+            try checkAsTheHubWould([change], existing: existing)
             try context.mergeRow(db, store: store, key: key, changes: [change], existing: .some(existing), siteUnits: [:])
             _ = try context.finish(db)
             return change
@@ -63,5 +65,22 @@ extension Replica {
     /// Runs a pure local-write rule, reporting its error as a replica error.
     static func local<T>(_ body: () throws(LocalWriteError) -> T) throws(ReplicaError) -> T {
         do { return try body() } catch { throw .localWrite(error.description) }
+    }
+
+    /// At a node, the hub's own write policy (``WritePolicy``, the same function the hub runs on a
+    /// push) judges the changes of a local write before they are stored: a write the hub would
+    /// refuse for a reason the node can know — a hub-only field, another unit's record, an
+    /// append-only record, a value or key the schema refuses — is refused at once, with the code
+    /// the hub would give, instead of being stored, pushed and quarantined. Stamps are not judged
+    /// here (a clock that ran ahead is repaired, not refused: `reformsync clock repair`). The hub's
+    /// replica writes anything.
+    func checkAsTheHubWould(_ changes: [Change], existing: StoredRow?) throws(ReplicaError) {
+        guard role == .node, let first = changes.first else { return }
+        let policy = WritePolicy(schema: schema, maxClockSkewMillis: 0)
+        let verdicts = policy.check(changes, from: unit, storedOwner: existing?.owner, storedRow: existing?.state, nowMillis: first.hlc.millis)
+        guard let index = verdicts.firstIndex(where: { $0 != nil }), let refusal = verdicts[index] else { return }
+        // The refusal of a field says more than the marker's (which a refused field takes with it).
+        let field = verdicts.indices.first { verdicts[$0] == refusal && changes[$0].column != nil } ?? index
+        throw .refused(table: first.table, key: first.key, column: changes[field].column, code: refusal.code, reason: refusal.reason)
     }
 }

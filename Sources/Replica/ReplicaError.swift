@@ -11,6 +11,8 @@ public enum ReplicaError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidChange(String)
     case clockAhead(table: String, key: String, aheadMillis: UInt64, limitMillis: UInt64)
     case localWrite(String)
+    /// A node's local write that the hub's write policy refuses (Protocol §10), refused at once.
+    case refused(table: String, key: String, column: String?, code: String, reason: String)
     case corrupt(String)
 
     public var description: String {
@@ -38,6 +40,9 @@ public enum ReplicaError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "the clock of the replica that wrote it, or this server's, is wrong; fix it (NTP). Nothing was merged"
         case .localWrite(let message):
             return message
+        case let .refused(table, key, column, code, reason):
+            return "\(table) '\(key)'\(column.map { ".\($0)" } ?? ""): \(reason) [\(code)] — the hub would refuse this write, so this node does not store it"
+
         case .corrupt(let message):
             return "replica data is damaged: \(message)"
         }

@@ -31,7 +31,7 @@ struct ReportableError: Error, CustomStringConvertible {
             self.init(message: error.description, exitCode: 2)
         case let error as ReplicaError:
             switch error {
-            case .unknownTable, .unknownColumn, .missingRequired, .appendOnly, .invalidChange, .alreadyInitialized, .clockAhead, .localWrite:
+            case .unknownTable, .unknownColumn, .missingRequired, .appendOnly, .invalidChange, .alreadyInitialized, .clockAhead, .localWrite, .refused:
                 self.init(message: error.description, exitCode: 2)
             default:
                 self.init(message: error.description, exitCode: 1)

@@ -20,7 +20,7 @@ struct ImportCSVTests {
     @Test func importsAVietnameseExcelExport() throws {
         let temp = try TemporaryDirectory()
         let node = Node(temp, "node")
-        node.initialise()
+        node.initialise(role: "hub")  // units and services: tables only the hub writes
         let file = temp.write("diem-2022.csv", Self.excelExport)
 
         let dry = node.run(["import-csv", "assessment_scores", file, "--dry-run"])
@@ -57,7 +57,7 @@ struct ImportCSVTests {
     @Test func importsCommaSeparatedDatesBooleansAndIDs() throws {
         let temp = try TemporaryDirectory()
         let node = Node(temp, "node")
-        node.initialise()
+        node.initialise(role: "hub")  // units and other tables only the hub writes
         let criteria = temp.write("criteria.csv", """
             id,methodology,level,code,name,max_points,survey,applies_to
             PAR22-1,PAR2022,field,1,Công tác chỉ đạo điều hành,"10,5",không,
@@ -83,7 +83,7 @@ struct ImportCSVTests {
     @Test func emptyCellsClearValuesUnlessKeepEmpty() throws {
         let temp = try TemporaryDirectory()
         let node = Node(temp, "node")
-        node.initialise()
+        node.initialise(role: "hub")  // units and services: tables only the hub writes
         node.put("assessment_scores", #"{"unit":"SONDUONG","year":2022,"criterion":"C1.1","self_score":2,"evidence":"QĐ 1","self_note":"cũ"}"#)
         let file = temp.write("update.csv", "unit,year,criterion,self_score,self_note\nSONDUONG,2022,C1.1,3,\n")
 
@@ -104,7 +104,7 @@ struct ImportCSVTests {
     @Test func reportsEveryBadRowByPhysicalLineAndStoresNothing() throws {
         let temp = try TemporaryDirectory()
         let node = Node(temp, "node")
-        node.initialise()
+        node.initialise(role: "hub")  // units and services: tables only the hub writes
         let lines = [
             "unit;year;criterion;self_score;evidence",   // 1
             "SONDUONG;2022;C1.1;2,5;ok",                  // 2
@@ -139,7 +139,7 @@ struct ImportCSVTests {
     @Test func reportsNewRecordsLackingRequiredFieldsByLine() throws {
         let temp = try TemporaryDirectory()
         let node = Node(temp, "node")
-        node.initialise()
+        node.initialise(role: "hub")  // units and services: tables only the hub writes
         node.put("units", #"{"id":"SONDUONG","name":"UBND huyện Sơn Dương","group":"district"}"#)
         // Without a group column: fine for the existing unit, not for new ones.
         let file = temp.write("units.csv", "id,name,sort\nSONDUONG,Huyện Sơn Dương,1\nHAMYEN,Huyện Hàm Yên,2\nNAHANG,Huyện Na Hang,3\n")
@@ -155,7 +155,7 @@ struct ImportCSVTests {
     @Test func rejectsAnUnknownColumnListingTheFields() throws {
         let temp = try TemporaryDirectory()
         let node = Node(temp, "node")
-        node.initialise()
+        node.initialise(role: "hub")  // units and services: tables only the hub writes
         let file = temp.write("scores.csv", "unit,year,criterion,diem_tu_cham\nSONDUONG,2022,C1.1,2\n")
         let result = node.run(["import-csv", "assessment_scores", file])
         #expect(result.code == 2, "\(result)")
@@ -178,7 +178,7 @@ struct ImportCSVTests {
     @Test func rejectsMalformedFiles() throws {
         let temp = try TemporaryDirectory()
         let node = Node(temp, "node")
-        node.initialise()
+        node.initialise(role: "hub")  // units and services: tables only the hub writes
         // Windows-1258 / Latin-1 bytes instead of UTF-8 on line 3.
         var latin = Data("id,name,group\nA,ok,district\nB,".utf8)
         latin.append(contentsOf: [0x53, 0xF5, 0x6E])
@@ -212,7 +212,7 @@ struct ImportCSVTests {
     @Test func readsStandardInput() throws {
         let temp = try TemporaryDirectory()
         let node = Node(temp, "node")
-        node.initialise()
+        node.initialise(role: "hub")  // units: a table only the hub writes
         let result = node.run(["import-csv", "units", "-"], stdin: "id,name,group\nSOTUPHAP,Sở Tư pháp,department\n")
         #expect(result.code == 0, "\(result)")
         #expect(node.get("units", "SOTUPHAP")?["group"] as? String == "department")

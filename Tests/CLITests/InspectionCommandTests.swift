@@ -64,7 +64,7 @@ struct InspectionCommandTests {
     @Test func checkListsDanglingReferencesUntilTheyResolve() throws {
         let temp = try TemporaryDirectory()
         let node = Node(temp, "node")
-        node.initialise()
+        node.initialise(role: "hub")  // it writes the referenced units and criteria too
 
         let empty = node.run(["check"])
         #expect(empty.code == 0, "\(empty)")

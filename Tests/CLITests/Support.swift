@@ -78,8 +78,10 @@ struct Node {
 
     /// `init --unit UNIT`, expecting success.
     @discardableResult
-    func initialise(unit: String = "SONDUONG") -> RunResult {
-        let result = run(["init", "--unit", unit])
+    /// `init --unit UNIT`; `role: "hub"` for tests that write tables only the hub writes (a node
+    /// refuses those writes, as the hub would).
+    func initialise(unit: String = "SONDUONG", role: String? = nil) -> RunResult {
+        let result = run(["init", "--unit", unit] + (role.map { ["--role", $0] } ?? []))
         #expect(result.code == 0, "init failed: \(result)")
         return result
     }

@@ -205,7 +205,7 @@ struct DiskFullTests {
                 }
             }
             func put(_ id: String) async throws -> HTTPResponse {
-                try await call("PUT", "/records/units", body: jsonData(["id": id, "name": "Đơn vị \(id)", "group": "district"]))
+                try await call("PUT", "/records/initiatives", body: jsonData(["id": id, "unit": "SONDUONG", "year": 2024, "title": "Sáng kiến \(id)"]))
             }
             #expect(try await put("U1").status == 200)
 
@@ -216,12 +216,12 @@ struct DiskFullTests {
             let message = envelope(refused).message ?? ""
             #expect(message.contains(dataDirectory) && message.contains("read-write") && message.contains("nothing of this request was stored"), "\(message)")
             // Reads still answer.
-            let read = try await call("GET", "/records/units?id=U1")
+            let read = try await call("GET", "/records/initiatives?id=U1")
             #expect(read.status == 200, "\(read)")
 
             try await replica.writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 0") }
             #expect(try await put("U3").status == 200)
-            let missing = try await call("GET", "/records/units?id=U2")
+            let missing = try await call("GET", "/records/initiatives?id=U2")
             #expect(missing.status == 404, "a refused write was stored: \(missing)")
         }
         #expect(try integrityCheck(dataDirectory + "/replica.sqlite") == "ok")

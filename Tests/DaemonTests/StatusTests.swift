@@ -150,8 +150,12 @@ struct StatusTests {
         try hub.start()
         let node = try world.makeNode(hub: hub)
         let daemon = try node.startDaemon()
-        // SONDUONG may not write CHIEMHOA's initiatives: the node stores it, the hub refuses it.
-        let foreign = try daemon.request("PUT", "/records/initiatives", json: ["id": "CH-1", "unit": "CHIEMHOA", "year": 2022, "title": "Không phải của Sơn Dương"])
+        // CHIEMHOA's record CH-1 exists at the hub; SONDUONG, which never receives CHIEMHOA's rows,
+        // writes a record under the same key: its node cannot know, the hub refuses it (not_owner).
+        let theirs = world.run(["record", "put", "--config", hub.configPath, "initiatives",
+                                #"{"id":"CH-1","unit":"CHIEMHOA","year":2022,"title":"Của Chiêm Hoá"}"#])
+        #expect(theirs.code == 0, "\(theirs)")
+        let foreign = try daemon.request("PUT", "/records/initiatives", json: ["id": "CH-1", "unit": "SONDUONG", "year": 2022, "title": "Trùng mã với Chiêm Hoá"])
         #expect(foreign.status == 200, "\(foreign)")
         let own = try daemon.request("PUT", "/records/initiatives", json: ["id": "SD-3", "unit": "SONDUONG", "year": 2022, "title": "Của Sơn Dương"])
         #expect(own.status == 200, "\(own)")
@@ -170,8 +174,8 @@ struct StatusTests {
         #expect((status.object["problems"] as? [String])?.contains { $0.contains("quarantine") } == true, "\(status.json.stdout)")
         #expect(status.table.stdout.contains("DEGRADED"), "\(status.table)")
         #expect(status.table.stdout.range(of: #"quarantine\s+\d+ refused change"#, options: .regularExpression) != nil, "\(status.table)")
-        // The rest kept syncing: the node's own record is at the hub, the foreign one is not.
-        #expect(try hub.count("initiatives") == 1)
+        // The rest kept syncing: the node's own record is at the hub, CH-1 stays CHIEMHOA's.
+        #expect(try hub.count("initiatives") == 2)
         let listed = node.run(["quarantine", "list"])
         #expect(listed.code == 0 && listed.stdout.contains("CH-1"), "\(listed)")
     }

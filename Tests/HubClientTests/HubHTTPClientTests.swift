@@ -177,11 +177,12 @@ struct HubHTTPClientTests {
 
     @Test("retrying a refused connection ends in tooManyRetries with a .connect root cause")
     func connectionRefusedRetried() async throws {
-        let port = try Sockets.unusedPort()
-        let client = try makeClient("http://127.0.0.1:\(port)") { $0.retry.maxAttempts = 2 }
-        let error = try #require(await hubError { _ = try await client.sendWithRetry(.get("/")) })
-        #expect(error.kind != .connect)
-        #expect(error.rootCause.kind == .connect)
+        try await Sockets.refusingPort { port in
+            let client = try makeClient("http://127.0.0.1:\(port)") { $0.retry.maxAttempts = 2 }
+            let error = try #require(await hubError { _ = try await client.sendWithRetry(.get("/")) })
+            #expect(error.kind != .connect)
+            #expect(error.rootCause.kind == .connect)
+        }
     }
 
     @Test("a response slower than totalTimeout is .timeout")

@@ -18,6 +18,30 @@ enum Sockets {
         return address
     }
 
+    /// A TCP port on 127.0.0.1 that refuses connections for as long as `body` runs: bound (without
+    /// SO_REUSEADDR, so no server started meanwhile by a parallel test can take it) and never
+    /// listening. A port merely free a moment ago may be taken by then (a test hub bound it once).
+    static func refusingPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw SocketError(description: "socket() failed: \(errno)") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw SocketError(description: "bind() failed: \(errno)") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw SocketError(description: "getsockname() failed: \(errno)") }
+        return try await body(Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     /// A TCP port on 127.0.0.1 that was free a moment ago: bind to port 0, read the port, close.
     /// Nothing listens on it afterwards, so connecting to it is refused.
     static func unusedPort() throws -> Int {

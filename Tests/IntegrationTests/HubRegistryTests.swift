@@ -114,7 +114,9 @@ extension EndToEnd {
             let node = try world.makeNode("SONDUONG", hub: hub)
             Reference.seed(hub)
             Reference.ownData(node)
-            node.put("units", [["id": "SONDUONG-MOI", "name": "Huyện mới", "group": "district"]])  // refused: hub_only
+            // A key YENSON already holds at the hub: refused not_owner (the node cannot know it).
+            hub.put("initiatives", [["id": "SD-Q", "unit": "YENSON", "year": 2023, "title": "Của Yên Sơn"]])
+            node.put("initiatives", [["id": "SD-Q", "unit": "SONDUONG", "year": 2023, "title": "Trùng mã"]])
             node.sync(expectSuccess: false)
             _ = try hub.http("GET", "/nowhere")
             let auth = Auth.bearer(try hub.createOperatorToken())
@@ -123,7 +125,7 @@ extension EndToEnd {
             let text = metrics.text
             for expected in [#"reformsync_hub_requests_total{route="/v1/push",status="200"}"#,
                              #"reformsync_hub_requests_total{route="unmatched",status="404"}"#,
-                             #"reformsync_hub_refused_changes_total{code="hub_only"}"#,
+                             #"reformsync_hub_refused_changes_total{code="not_owner"}"#,
                              "reformsync_hub_nodes_seen 1",
                              #"reformsync_hub_node_last_seen_age_seconds{unit="SONDUONG""#] {
                 #expect(text.contains(expected), "missing \(expected) in:\n\(text)")
@@ -171,13 +173,22 @@ extension EndToEnd {
             expectSameDump(offlineDump, try hubView(hub, for: "YENSON"), "the hub's export for YENSON against YENSON's read scope")
             #expect(!offlineDump.contains { $0.contains("SONDUONG/2023") || $0.contains("SK-SONDUONG") }, "none of SONDUONG's own rows")
 
-            // Import: SONDUONG, offline, carries a file with its own new initiative and hub-only writes.
+            // Import: SONDUONG, offline, carries a file with its own new initiative — and, added by
+            // hand to the file (its node refuses such writes itself), a hub-only record and another
+            // unit's record, stamped like the genuine row.
             sonDuong.put("initiatives", [["id": "SK-SONDUONG-USB", "unit": "SONDUONG", "year": 2023, "title": "Qua USB"]])
-            sonDuong.put("units", [["id": "SONDUONG-MOI", "name": "Huyện mới", "group": "district"]])
-            sonDuong.put("initiatives", [["id": "YS-USB", "unit": "YENSON", "year": 2023, "title": "Của đơn vị khác"]])
-            let carried = world.path("from-sonduong.json")
+            let genuine = world.path("genuine.json")
             let since = try sonDuong.cursorPosition("push")
-            #expect(sonDuong.run(["export-changes", "--since", String(since), carried]).code == 0)
+            #expect(sonDuong.run(["export-changes", "--since", String(since), genuine]).code == 0)
+            var tampered = try #require(parseJSON(try String(contentsOfFile: genuine, encoding: .utf8)) as? [String: Any])
+            var rows = try #require(tampered["rows"] as? [[String: Any]])
+            let stamp = try #require(rows.first)
+            rows.append(["t": "units", "k": "SONDUONG-MOI", "l": 1, "h": stamp["h"] ?? 0, "s": stamp["s"] ?? 0, "m": 1,
+                         "c": ["name": "Huyện mới", "group": "district"]])
+            rows.append(["t": "initiatives", "k": "YS-USB", "l": 1, "h": stamp["h"] ?? 0, "s": stamp["s"] ?? 0, "m": 1,
+                         "c": ["unit": "YENSON", "year": 2023, "title": "Của đơn vị khác"]])
+            tampered["rows"] = rows
+            let carried = world.write("from-sonduong.json", String(decoding: jsonData(tampered), as: UTF8.self))
             let before = try dumpLines(hub.replicaPath)
             let atHub = hub.run(["import-changes", carried])
             #expect(atHub.code == 1, "refusals make exit 1: \(atHub)")

@@ -9,8 +9,10 @@ import WireProtocol
 extension EndToEnd {
     @Suite("who may write and read what")
     struct Policy {
-        /// A district writing another unit's record or hub data: those changes are refused and
-        /// quarantined at the node, the rest of the round (same and later batches) reaches the hub.
+        /// A district writing another unit's record or hub data: the node refuses it at once, with
+        /// the code the hub would give. A write only the hub can judge (a key another unit already
+        /// holds there) is refused by the hub and quarantined at the node; the rest of the round
+        /// (same and later batches) reaches the hub.
         @Test("writes outside the node's unit are refused, the rest keeps syncing")
         func refusedWrites() throws {
             let world = try World("refused")
@@ -25,12 +27,25 @@ extension EndToEnd {
             func initiative(_ id: String, unit: String = "SONDUONG") -> [String: Any] {
                 ["id": id, "unit": unit, "year": 2023, "title": "Sáng kiến \(id)"]
             }
+            // What the node can judge: refused locally with the hub's own codes, nothing stored.
+            let dumpBefore = try dumpLines(node.replicaPath)
+            let local: [(String, [[String: Any]], String)] = [
+                ("initiatives", [initiative("YS-X", unit: "YENSON")], "not_owner"),                       // another district's record
+                ("units", [["id": "SONDUONG-MOI", "name": "Huyện mới", "group": "district"]], "hub_only"),  // hub data
+                ("assessment_scores", [["unit": "SONDUONG", "year": 2023, "criterion": "C1.1", "self_score": 1.5,
+                                        "appraised_score": 2]], "hub_only"),                                 // own row, one hub-only field
+                ("tasks", [["id": Reference.taskID("YENSON"), "title": "x", "responsible_unit": "YENSON"]], "hub_only"),  // hub-created table
+            ]
+            for (table, records, code) in local {
+                let refused = node.run(["record", "put", table, "-"], stdin: jsonData(records))
+                #expect(refused.code == 2, "\(table): \(refused)")
+                #expect(refused.stderr.contains("[\(code)]") && refused.stderr.contains("the hub would refuse"), "\(table): \(refused)")
+            }
+            expectSameDump(try dumpLines(node.replicaPath), dumpBefore, "the node after its refused writes")
+
+            // What only the hub can judge: YENSON already holds SD-5 there (the node never reads YENSON's rows).
+            hub.put("initiatives", [initiative("SD-5", unit: "YENSON")])
             node.put("initiatives", [initiative("SD-1"), initiative("SD-2")])
-            node.put("initiatives", [initiative("YS-X", unit: "YENSON")])                      // another district's record
-            node.put("units", [["id": "SONDUONG-MOI", "name": "Huyện mới", "group": "district"]])  // hub data
-            node.put("assessment_scores", [["unit": "SONDUONG", "year": 2023, "criterion": "C1.1", "self_score": 1.5,
-                                             "appraised_score": 2]])                              // own row, one hub-only field
-            node.put("tasks", [["id": Reference.taskID("YENSON"), "title": "x", "responsible_unit": "YENSON"]])  // hub-created table
             node.put("initiatives", (3...8).map { initiative("SD-\($0)") })
 
             let first = node.sync(expectSuccess: false)
@@ -44,11 +59,8 @@ extension EndToEnd {
             let items = (parseJSON(listed.stdout) as? [[String: Any]]) ?? []
             let refused = Set(items.map { "\($0["table"] ?? "") \($0["key"] ?? "") \($0["field"] ?? "(record)") \($0["code"] ?? "")" })
             let expected: Set<String> = [
-                "initiatives YS-X (record) not_owner", "initiatives YS-X unit not_owner", "initiatives YS-X year not_owner",
-                "initiatives YS-X title not_owner",
-                "units SONDUONG-MOI (record) hub_only", "units SONDUONG-MOI name hub_only", "units SONDUONG-MOI group hub_only",
-                "assessment_scores SONDUONG/2023/C1.1 appraised_score hub_only",
-                "tasks T-YENSON (record) hub_only", "tasks T-YENSON title hub_only", "tasks T-YENSON responsible_unit hub_only",
+                "initiatives SD-5 (record) not_owner", "initiatives SD-5 unit not_owner", "initiatives SD-5 year not_owner",
+                "initiatives SD-5 title not_owner",
             ]
             #expect(refused == expected, "quarantine: \(refused.sorted())")
             #expect(items.count == expected.count)
@@ -57,17 +69,14 @@ extension EndToEnd {
 
             // The hub has none of the refused changes, and every accepted one.
             let hubReplica = try hub.openReplica()
+            #expect(try hubReplica.get("initiatives", key: "SD-5")?.values["unit"] == .text("YENSON"))
             #expect(try hubReplica.get("initiatives", key: "YS-X") == nil)
-            #expect(try hubReplica.history("initiatives", key: "YS-X", orNil: true) == nil, "not even in the hub's history")
             #expect(try hubReplica.get("units", key: "SONDUONG-MOI") == nil)
             #expect(try hubReplica.get("tasks", key: "T-YENSON")?.values["title"] == .text("Số hoá hồ sơ TTHC tại UBND huyện Yên Sơn"))
-            let score = try #require(try hubReplica.get("assessment_scores", key: "SONDUONG/2023/C1.1"))
-            #expect(score.values["self_score"] == .real(1.5), "the row's own fields were accepted")
-            #expect(score.values["appraised_score"] == nil, "its hub-only field was not")
-            #expect(try hubReplica.list("initiatives").map(\.key) == (1...8).map { "SD-\($0)" }, "SD-1…8 all reached the hub")
-            // The node keeps its refused writes (visible, never silently dropped).
+            #expect(try hubReplica.list("initiatives").map(\.key) == (1...8).map { "SD-\($0)" }, "SD-1…8 at the hub, SD-5 YENSON's")
+            // The node keeps its refused write (visible, never silently dropped).
             let nodeReplica = try node.openReplica()
-            #expect(try nodeReplica.get("initiatives", key: "YS-X") != nil)
+            #expect(try nodeReplica.get("initiatives", key: "SD-5")?.values["unit"] == .text("SONDUONG"))
 
             // The next round has nothing new refused: success, with the quarantine still listed.
             let second = node.sync()

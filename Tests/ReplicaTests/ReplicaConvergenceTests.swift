@@ -19,7 +19,7 @@ struct ReplicaConvergenceTests {
         var rng = SeededRandom(seed: seed)
         let clocks = (0..<5).map { _ in TestClock() }
         let replicas = try (0..<5).map { i in
-            try Replica.create(path: directory.path("r\(i).sqlite"), unit: "U\(i)", site: SiteID("000000000000000\(i)")!, wallClock: { clocks[i].now() })
+            try Replica.create(path: directory.path("r\(i).sqlite"), unit: "U\(i)", role: .hub, site: SiteID("000000000000000\(i)")!, wallClock: { clocks[i].now() })
         }
         var cursors = [[ChangeCursor]](repeating: [ChangeCursor](repeating: .start, count: 5), count: 5)
         var deletes = 0, recreates = 0
@@ -113,7 +113,7 @@ struct ReplicaConvergenceTests {
         defer { directory.cleanup() }
         let clock = TestClock(2_000_000)
         let path = directory.path("r.sqlite")
-        let first = try Replica.create(path: path, unit: "A", wallClock: { clock.now() })
+        let first = try Replica.create(path: path, unit: "A", role: .hub, wallClock: { clock.now() })
         let second = try Replica.open(path: path, wallClock: { clock.now() })  // another writer on the same file
         var stamps: [HLC] = []
         for n in 0..<20 {

@@ -26,7 +26,9 @@ final class TestClock: @unchecked Sendable {
     func advance(_ delta: Int64) { lock.withLock { millis = UInt64(Int64(millis) + delta) } }
 }
 
-func memoryReplica(unit: String = "SONDUONG", role: ReplicaRole = .node, clock: TestClock = TestClock()) throws -> Replica {
+/// An in-memory replica. The hub's role by default: these tests exercise storage and merge, and
+/// write any table; a node judges its own writes by the hub's policy (`LocalPolicyTests`).
+func memoryReplica(unit: String = "SONDUONG", role: ReplicaRole = .hub, clock: TestClock = TestClock()) throws -> Replica {
     try Replica.create(writer: DatabaseQueue(), unit: unit, role: role, wallClock: { clock.now() })
 }
 
