@@ -183,6 +183,7 @@ extension ProvinceReport {
         switch group {
         case "department": return "Khối sở, ban, ngành"
         case "district": return "Khối huyện, thành phố"
+        case "commune": return "Khối xã, phường"
         default: return "Nhóm \(group)"
         }
     }

@@ -100,7 +100,7 @@ final class World: @unchecked Sendable {
                   sourceLocation: SourceLocation = #_sourceLocation) throws -> NodeHandle {
         let token = try hub.createToken(unit: unit, sourceLocation: sourceLocation)
         let node = NodeHandle(world: self, unit: unit)
-        let created = run(["init", "--data-dir", node.dataDirectory, "--unit", unit], sourceLocation: sourceLocation)
+        let created = run(["init", "--data-dir", node.dataDirectory, "--unit", unit, "--allow-unknown-unit"], sourceLocation: sourceLocation)
         try #require(created.code == 0, "init of \(unit) failed: \(created)", sourceLocation: sourceLocation)
         node.settings = NodeHandle.defaults(unit: unit, dataDirectory: node.dataDirectory)
         node.settings["hub.url"] = hubURL ?? hub.url
