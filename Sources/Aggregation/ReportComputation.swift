@@ -173,6 +173,8 @@ extension ProvinceReport {
                     return order[a.unit]! < order[b.unit]!
                 }
             }
+            // A group whose units all lie outside the year (the districts after 30/6/2025) is no group of that year.
+            if results.isEmpty && units.ordered.contains(where: { $0.group == group }) { continue }
             groups.append(GroupRanking(group: group, title: "Xếp hạng Chỉ số CCHC năm \(year) — \(Self.groupTitle(group))",
                                        rankedOf: indices.count, units: results))
         }

@@ -31,10 +31,13 @@ extension HubCommand {
                 record given once across all files, unit codes unique (also in letter case), a criterion's \
                 methodology and parent present in the files or already stored, the tree field → criterion → \
                 sub_criterion within one methodology, criterion codes unique per methodology, service numbers \
-                unique, valid_from ≤ valid_to, first_year ≤ last_year. Each problem is printed as \
+                unique, valid_from ≤ valid_to, first_year ≤ last_year (these checks across records run once every field is \
+                valid). A record given in two files is fine when both agree (the units shared by two years' sets). \
+                Each problem is printed as \
                 FILE:LINE: table.field: problem; if there is any, nothing is stored and the exit code is 2. \
                 Otherwise everything is stored in ONE transaction and the command prints, per table, how many \
-                records are new, changed and unchanged. Loading the same files again changes nothing.
+                records are new, changed and unchanged. Loading the same files again changes nothing. A load never \
+                deletes: a unit that ceased keeps its record and gets valid_to (its last day), so earlier years stay readable.
 
                 Only the hub writes reference data (nodes receive it by sync): on a node replica the command \
                 refuses with exit code 2.

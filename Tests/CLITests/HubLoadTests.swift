@@ -127,6 +127,9 @@ struct HubLoadTests {
                 text: "id;name;group\nNAHANG;UBND huyện Na Hang;district\nNAHANG;Na Hang;district\nSonDuong;Sơn Dương;district\n",  // read before units.csv
                 expected: ["units-more.csv:3: units.id: record 'NAHANG' is already on line 2",
                            "units.csv:2: units.id: 'SONDUONG' differs from the unit 'SonDuong' (in the files) only in letter case"]),
+        BadCase(name: "one record, two files, other values", file: "units-2026.csv",
+                text: "id;name;group\nSONDUONG;UBND xã Sơn Dương;district\n",  // read before units.csv
+                expected: ["units.csv:2: units.name: record 'SONDUONG' is also on "]),
         BadCase(name: "bad number", file: "services.csv",
                 text: "id;number;name\nD06-01;1;Cấp Phiếu lý lịch tư pháp\nD06-02;hai;Đăng ký khai sinh\nD06-03;5000;Đăng ký khai tử\n",
                 expected: ["services.csv:3: services.number: expected a whole number, got \"hai\"",
@@ -241,5 +244,24 @@ struct HubLoadTests {
         #expect(report.stdout.contains("0/19"), "the 19 departments are listed, none ranked yet: \(report)")
         #expect(report.stdout.contains("0/7"), "the 7 districts are listed, none ranked yet: \(report)")
         #expect(report.stdout.contains("UBND huyện Sơn Dương".nfcForm), "\(report)")
+
+        // 2026: departments and communes; the districts (ended 30/6/2025) form no group that year.
+        #expect(hub.run(["hub", "load", Self.set2026]).code == 0)
+        let later = hub.run(["report", "--year", "2026"])
+        #expect(later.code == 0, "\(later)")
+        #expect(later.stdout.contains("(TQ2026)") && later.stdout.contains("Khối xã, phường (0/14"), "\(later)")
+        #expect(!later.stdout.contains("Khối huyện, thành phố") && !later.stdout.contains("UBND huyện Sơn Dương".nfcForm), "\(later)")
+    }
+
+    @Test func dryRunStoresNothing() throws {
+        let temp = try TemporaryDirectory("hubload")
+        let hub = Self.hub(temp)
+        let version = try Self.version(hub)
+        let dry = hub.run(["hub", "load", Self.set2021, "--dry-run"])
+        #expect(dry.code == 0, "\(dry)")
+        #expect(dry.stdout.contains("checked 4 file(s): all good; nothing stored (--dry-run)"), "\(dry)")
+        #expect(dry.stdout.contains("units          27 record(s): 27 new"), "\(dry)")
+        #expect(hub.list("units").isEmpty && hub.list("criteria").isEmpty)
+        #expect(try Self.version(hub) == version)
     }
 }

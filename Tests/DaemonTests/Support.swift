@@ -100,7 +100,7 @@ final class World: @unchecked Sendable {
                   sourceLocation: SourceLocation = #_sourceLocation) throws -> NodeHandle {
         let token = try hub.createToken(unit: unit, sourceLocation: sourceLocation)
         let node = NodeHandle(world: self, unit: unit)
-        let created = run(["init", "--data-dir", node.dataDirectory, "--unit", unit, "--allow-unknown-unit"], sourceLocation: sourceLocation)
+        let created = run(["init", "--data-dir", node.dataDirectory, "--unit", unit], sourceLocation: sourceLocation)
         try #require(created.code == 0, "init of \(unit) failed: \(created)", sourceLocation: sourceLocation)
         node.settings = NodeHandle.defaults(unit: unit, dataDirectory: node.dataDirectory)
         node.settings["hub.url"] = hubURL ?? hub.url
@@ -192,7 +192,7 @@ final class HubProcess: @unchecked Sendable {
     func kill() { child?.killNow() }
 
     func createToken(unit: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let result = world.run(["hub", "token", "create", "--config", configPath, "--unit", unit], sourceLocation: sourceLocation)
+        let result = world.run(["hub", "token", "create", "--config", configPath, "--unit", unit, "--allow-unknown-unit"], sourceLocation: sourceLocation)
         try #require(result.code == 0, "token create failed: \(result)", sourceLocation: sourceLocation)
         let token = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try #require(token.hasPrefix("rs1_"), "unexpected token \(token)", sourceLocation: sourceLocation)
