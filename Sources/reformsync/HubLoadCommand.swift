@@ -78,7 +78,7 @@ extension HubCommand {
             let fileCount = reader.files.count
             if dryRun {
                 print("checked \(fileCount) file(s): all good; nothing stored (--dry-run)")
-                print(summary.text, terminator: "")
+                print(summary, terminator: "")
                 return
             }
             let batches = ReferenceFiles.tables.map { table in
@@ -86,7 +86,7 @@ extension HubCommand {
             }.filter { !$0.records.isEmpty }
             let changes = try replica.put(tables: batches)
             print("loaded \(fileCount) file(s) into \(replica.location):")
-            print(summary.text, terminator: "")
+            print(summary, terminator: "")
             if changes.isEmpty {
                 print("0 changes: the hub already holds these values")
             } else {
@@ -95,7 +95,7 @@ extension HubCommand {
         }
 
         /// Per table: records in the files, and how many are new, changed or already stored as given.
-        static func summary(_ records: [StagedRecord], stored: [String: [String: ReferenceCheck.Values]]) -> (text: String, total: Int) {
+        static func summary(_ records: [StagedRecord], stored: [String: [String: ReferenceCheck.Values]]) -> String {
             var text = ""
             for table in ReferenceFiles.tables {
                 let mine = records.filter { $0.table.name == table }
@@ -108,7 +108,7 @@ extension HubCommand {
                 text += "  " + table.padding(toLength: 14, withPad: " ", startingAt: 0)
                     + " \(mine.count) record(s): \(new) new, \(changed) changed, \(mine.count - new - changed) unchanged\n"
             }
-            return (text, records.count)
+            return text
         }
     }
 }

@@ -234,7 +234,7 @@ struct HubLoadTests {
         #expect(listed.contains("XA_SONDUONG") && !listed.contains(" SONDUONG "), "\(listed)")
     }
 
-    @Test func theReportRunsOnAHubLoadedFrom2021() throws {
+    @Test func theReportRunsOnAHubLoadedFromTheShippedSets() throws {
         let temp = try TemporaryDirectory("hubload")
         let hub = Self.hub(temp)
         #expect(hub.run(["hub", "load", Self.set2021]).code == 0)
@@ -251,6 +251,20 @@ struct HubLoadTests {
         #expect(later.code == 0, "\(later)")
         #expect(later.stdout.contains("(TQ2026)") && later.stdout.contains("Khối xã, phường (0/14"), "\(later)")
         #expect(!later.stdout.contains("Khối huyện, thành phố") && !later.stdout.contains("UBND huyện Sơn Dương".nfcForm), "\(later)")
+    }
+
+    @Test func missingFilesAndEmptyFoldersAreNamed() throws {
+        let temp = try TemporaryDirectory("hubload")
+        let hub = Self.hub(temp)
+        let empty = temp.path("empty")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let notes = temp.write("units.txt", "id;name;group\n")
+        let result = hub.run(["hub", "load", Self.set2021, temp.path("nowhere/units.csv"), empty, notes])
+        #expect(result.code == 2, "\(result)")
+        #expect(result.stderr.contains(temp.path("nowhere/units.csv") + ": no such file or folder"), "\(result)")
+        #expect(result.stderr.contains(empty + ": the folder holds no .csv, .yaml or .yml file"), "\(result)")
+        #expect(result.stderr.contains(notes + ": not a .csv, .yaml or .yml file"), "\(result)")
+        #expect(hub.list("units").isEmpty, "the good folder is not loaded either")
     }
 
     @Test func dryRunStoresNothing() throws {
