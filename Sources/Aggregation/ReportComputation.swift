@@ -173,6 +173,8 @@ extension ProvinceReport {
                     return order[a.unit]! < order[b.unit]!
                 }
             }
+            // A group whose units all lie outside the year (the districts after 30/6/2025) is no group of that year.
+            if results.isEmpty && units.ordered.contains(where: { $0.group == group }) { continue }
             groups.append(GroupRanking(group: group, title: "Xếp hạng Chỉ số CCHC năm \(year) — \(Self.groupTitle(group))",
                                        rankedOf: indices.count, units: results))
         }
@@ -183,6 +185,7 @@ extension ProvinceReport {
         switch group {
         case "department": return "Khối sở, ban, ngành"
         case "district": return "Khối huyện, thành phố"
+        case "commune": return "Khối xã, phường"
         default: return "Nhóm \(group)"
         }
     }

@@ -39,7 +39,7 @@ public enum DaemonBenchmark {
         try runQuietly(binary, ["init", "--data-dir", path("node"), "--unit", "SONDUONG"])
         try "role: hub\ndata_dir: \(path("hub"))\nlog_level: error\nserver:\n  port: 0\n  max_body_bytes: 67108864\nsync:\n  batch_changes: 10000\n"
             .write(toFile: path("hub.yaml"), atomically: true, encoding: .utf8)
-        let token = try runQuietly(binary, ["hub", "token", "create", "--config", path("hub.yaml"), "--unit", "SONDUONG"])
+        let token = try runQuietly(binary, ["hub", "token", "create", "--config", path("hub.yaml"), "--unit", "SONDUONG", "--allow-unknown-unit"])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let hub = try start(binary, ["hub", "--config", path("hub.yaml")], output: path("hub.out"))
         defer { hub.terminate(); hub.waitUntilExit() }

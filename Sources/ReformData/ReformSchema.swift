@@ -12,12 +12,12 @@ public enum ReformSchema {
         taskAssignees, taskReports, initiatives, initiativeRecognitions, publications, publishedResults,
     ])
 
-    static let units = TableSchema("units", doc: "Departments and districts (đơn vị); units change over time, hence validity dates.",
+    static let units = TableSchema("units", doc: "Departments, districts and (since 1/7/2025) communes (đơn vị); units change over time, hence validity dates.",
         rowWriter: .hub, readScope: .everyone, columns: [
             ColumnSchema("name", .text, required: true, writer: .hub, doc: "Full name, e.g. UBND huyện Sơn Dương"),
             ColumnSchema("short_name", .text, writer: .hub),
-            ColumnSchema("group", .text, required: true, writer: .hub, allowed: ["department", "district", "province"],
-                         doc: "Ranking group: department (sở, ngành) or district (huyện, thành phố)"),
+            ColumnSchema("group", .text, required: true, writer: .hub, allowed: ["department", "district", "commune", "province"],
+                         doc: "Ranking group: department (sở, ngành), district (huyện, thành phố; until 30/6/2025) or commune (xã, phường; since 1/7/2025)"),
             ColumnSchema("valid_from", .date, writer: .hub),
             ColumnSchema("valid_to", .date, writer: .hub, doc: "Last day the unit existed; empty while it exists"),
             ColumnSchema("sort", .integer, writer: .hub),
@@ -40,7 +40,7 @@ public enum ReformSchema {
             ColumnSchema("code", .text, required: true, writer: .hub, doc: "Display code, e.g. 3.2.1"),
             ColumnSchema("name", .text, required: true, writer: .hub),
             ColumnSchema("max_points", .real, required: true, writer: .hub, range: 0...100),
-            ColumnSchema("applies_to", .text, writer: .hub, allowed: ["all", "department", "district"],
+            ColumnSchema("applies_to", .text, writer: .hub, allowed: ["all", "department", "district", "commune"],
                          doc: "Which group the criterion applies to (empty: all)"),
             ColumnSchema("survey", .boolean, writer: .hub, doc: "Scored by the sociological survey, not self-assessed"),
             ColumnSchema("sort", .integer, writer: .hub),
@@ -198,7 +198,7 @@ public enum ReformSchema {
         key: ["year", "unit"], rowWriter: .hub, readScope: .everyone, columns: [
             ColumnSchema("year", .integer, required: true, writer: .hub, range: 2000...2100),
             ColumnSchema("unit", .text, required: true, writer: .hub, references: "units"),
-            ColumnSchema("group", .text, writer: .hub, allowed: ["department", "district", "province"]),
+            ColumnSchema("group", .text, writer: .hub, allowed: ["department", "district", "commune", "province"]),
             ColumnSchema("self_total", .real, writer: .hub),
             ColumnSchema("appraised_total", .real, writer: .hub),
             ColumnSchema("survey_points", .real, writer: .hub),

@@ -3,6 +3,7 @@ import Foundation
 import Daemon
 import Dashboard
 import Hub
+import Aggregation
 import Logging
 import NodeSync
 import ReformsyncConfig
@@ -13,8 +14,8 @@ import UnixSignals
 struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
-        abstract: "The provincial hub: serve protocol v1 to the nodes, and manage their tokens.",
-        subcommands: [Serve.self, Token.self, Routes.self],
+        abstract: "The provincial hub: serve protocol v1 to the nodes, load its reference data, and manage tokens.",
+        subcommands: [Serve.self, Load.self, Token.self, Routes.self],
         defaultSubcommand: Serve.self
     )
 
@@ -114,12 +115,18 @@ struct HubCommand: AsyncParsableCommand {
                     A node token opens only the sync protocol, as its unit. An operator token opens only the dashboard, \
                     the report and /metrics: send it as `Authorization: Bearer TOKEN`, or in a browser give it as the \
                     password (any user name). Neither opens the other's routes. The hub keeps only a hash.
+
+                    --unit must name a unit the hub holds (`reformsync record list units`) whose validity has not \
+                    ended (units.valid_to empty or not yet past); load the units first with `reformsync hub load` \
+                    (--allow-unknown-unit skips this check).
                     """
             )
             @OptionGroup var options: ReplicaOptions
             @Option(help: "The unit the node serves, e.g. SONDUONG (a node token).") var unit: String?
             @Flag(name: .customLong("operator"), help: "Issue an operator token (dashboard, report, metrics) instead of a node token.") var isOperator = false
             @Option(help: "A note for the token list, e.g. the server's or the person's name.") var note: String?
+            @Flag(help: "Issue a node token even though the hub holds no current record of the unit (tests; a unit whose record comes later).")
+            var allowUnknownUnit = false
 
             func validate() throws {
                 if isOperator && unit != nil { throw ValidationError("--operator tokens belong to no unit: give --operator or --unit CODE, not both") }
@@ -137,6 +144,7 @@ struct HubCommand: AsyncParsableCommand {
                     print(issued.token)
                     FileHandle.standardError.write(Data("operator token \(issued.id): shown once; open the dashboard with it as the password (any user name) or send Authorization: Bearer TOKEN\n".utf8))
                 } else if let unit {
+                    if !allowUnknownUnit { try Self.requireCurrentUnit(unit.nfc, in: replica) }
                     let issued = try tokens.create(unit: unit.nfc, note: note)
                     print(issued.token)
                     FileHandle.standardError.write(Data("token \(issued.id) for \(unit.nfc): shown once, store it in the node's hub.token_file\n".utf8))
@@ -174,6 +182,23 @@ struct HubCommand: AsyncParsableCommand {
                 guard count > 0 else { throw ReportableError.failure("no active token \(id.map { "with id \($0)" } ?? "for unit \(unit ?? "")")") }
                 print("revoked \(count) token(s)")
             }
+        }
+    }
+}
+
+extension HubCommand.Token.Create {
+    /// A node token for a unit the hub does not know would open the sync protocol to a unit that owns
+    /// nothing (a typo such as `sonduong_typo`): refuse it, naming the unit and how to load units.
+    static func requireCurrentUnit(_ unit: String, in replica: Replica, today: Date = Date()) throws {
+        guard let record = try replica.get("units", key: unit) else {
+            let near = try replica.list("units").map(\.key).filter { $0.lowercased() == unit.lowercased() }
+            let hint = near.first.map { " (did you mean \($0)?)" } ?? ""
+            throw ReportableError.input("unit '\(unit)' does not exist at this hub\(hint); no token was issued. Load the units first " +
+                "(`reformsync hub load units.csv`, see README \"Setting up a new hub\") or check the code with `reformsync record list units`")
+        }
+        if case .text(let validTo) = record.values["valid_to"] ?? .null, validTo < ReportDate.string(today) {
+            throw ReportableError.input("unit '\(unit)' ceased on \(validTo) (units.valid_to); no token was issued. Its existing tokens keep " +
+                "working until revoked; if the date is wrong, correct it with `reformsync hub load` or `reformsync record put units`")
         }
     }
 }

@@ -45,7 +45,7 @@ struct PublishCommand: ParsableCommand {
         } catch let error as AggregationError {
             throw error.isBadInput ? ReportableError.input(error.description) : ReportableError.failure(error.description)
         }
-        let groups = summary.report.groups.map { "\($0.rankedOf) \($0.group == "department" ? "departments" : $0.group == "district" ? "districts" : $0.group)" }
+        let groups = summary.report.groups.map { "\($0.rankedOf) \($0.group == "department" ? "departments" : $0.group == "district" ? "districts" : $0.group == "commune" ? "communes" : $0.group)" }
         print("published \(summary.year): \(summary.results) result(s) (\(groups.joined(separator: ", "))) on \(summary.publishedOn)"
               + (summary.decision.map { ", decision \($0)" } ?? "")
               + (summary.removed > 0 ? "; removed \(summary.removed) result(s) of units no longer ranked" : ""))

@@ -25,7 +25,7 @@ struct ErrorPathTests {
         FailingCase(name: "score outside its range", args: ["record", "put", "assessment_scores", #"{"unit":"SONDUONG","year":2022,"criterion":"C1","self_score":-0.5}"#],
                     mentions: ["assessment_scores.self_score", "outside 0…100"]),
         FailingCase(name: "bad enum value", args: ["record", "put", "units", #"{"id":"A","name":"a","group":"village"}"#],
-                    mentions: ["units.group", "\"village\" is not one of department, district, province"]),
+                    mentions: ["units.group", "\"village\" is not one of department, district, commune, province"]),
         FailingCase(name: "missing key field", args: ["record", "put", "assessments", #"{"unit":"SONDUONG","status":"draft"}"#],
                     mentions: ["assessments.year", "missing", "row key"]),
         FailingCase(name: "missing id", args: ["record", "put", "units", #"{"name":"a","group":"district"}"#],

@@ -192,7 +192,7 @@ final class HubProcess: @unchecked Sendable {
     func kill() { child?.killNow() }
 
     func createToken(unit: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let result = world.run(["hub", "token", "create", "--config", configPath, "--unit", unit], sourceLocation: sourceLocation)
+        let result = world.run(["hub", "token", "create", "--config", configPath, "--unit", unit, "--allow-unknown-unit"], sourceLocation: sourceLocation)
         try #require(result.code == 0, "token create failed: \(result)", sourceLocation: sourceLocation)
         let token = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try #require(token.hasPrefix("rs1_"), "unexpected token \(token)", sourceLocation: sourceLocation)
