@@ -15,29 +15,7 @@ extension Replica {
     /// Writes validated records in one transaction: all are stored, or none (e.g. a spreadsheet import).
     @discardableResult
     public func put(_ table: String, records: [ValidatedRecord]) throws -> [Change] {
-        let store = try store(table)
-        let validator = RecordValidator(table: store.schema)
-        return try writer.write { db in
-            var context = try MergeContext.begin(db)
-            var all: [Change] = []
-            for record in records {
-                let existing = try store.load(db, key: record.key, sites: context.sites)
-                let row = existing?.state ?? RowState()
-                if store.schema.lifecycle == .appendOnly && row.isKnown {
-                    throw ReplicaError.appendOnly(table: table, key: record.key)
-                }
-                if !row.exists, let missing = validator.missingRequiredField(in: record.values) {
-                    throw ReplicaError.missingRequired(table: table, key: record.key, field: missing)
-                }
-                let stamp = Stamp(hlc: context.state.clock.tick(wallMillis: wallClock()), site: site)
-                let changes = try Self.local { () throws(LocalWriteError) in try LocalWrite.put(record.values, into: row, table: table, key: record.key, stamp: stamp) }
-                try checkAsTheHubWould(changes, existing: existing)
-                try context.mergeRow(db, store: store, key: record.key, changes: changes, existing: .some(existing), siteUnits: [:])
-                all += changes
-            }
-            _ = try context.finish(db)
-            return all
-        }
+        try put(tables: [(table, records)])
     }
 
     /// Deletes a record: a row marker with the next (even) causal length.
