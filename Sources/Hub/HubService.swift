@@ -34,6 +34,8 @@ public final class HubService: Sendable {
     let policy: WritePolicy
     let logger: Logger
     let wallClock: @Sendable () -> UInt64
+    /// This replica's history (``HubEpoch``), answered in every handshake.
+    public let epoch: String
 
     public init(replica: Replica, settings: HubSettings = HubSettings(), logger: Logger = Logger(label: "reformsync.hub"),
                 wallClock: @escaping @Sendable () -> UInt64 = Replica.systemMillis) throws {
@@ -44,6 +46,7 @@ public final class HubService: Sendable {
         self.policy = WritePolicy(schema: replica.schema, maxClockSkewMillis: settings.maxClockSkewMillis)
         self.logger = logger
         self.wallClock = wallClock
+        self.epoch = try HubEpoch.ensure(replica)
     }
 
     public func handshake(_ request: HandshakeRequest, unit: String) async throws -> HandshakeResponse {
@@ -79,7 +82,8 @@ public final class HubService: Sendable {
                                  hubUnit: replica.unit, hubTimeMs: now, clockOffsetMs: offset, clockWarning: warning,
                                  hubVersion: try await replica.writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0 },
                                  limits: .init(maxBodyBytes: settings.maxBodyBytes, maxBatchChanges: settings.maxBatchChanges,
-                                               maxClockSkewMs: skew))
+                                               maxClockSkewMs: skew),
+                                 hubEpoch: epoch)
     }
 
     /// Checks every change against the schema and who may write it, merges the accepted ones

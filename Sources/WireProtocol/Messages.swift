@@ -44,6 +44,9 @@ public struct HandshakeResponse: Codable, Sendable, Equatable {
     public var clockWarning: String?
     public var hubVersion: Int64
     public var limits: Limits
+    /// The hub replica's epoch: it changes when the hub is restored from a backup, and then the
+    /// node starts its push and pull cursors again (§6.4). Absent from hubs before 0.3.0.
+    public var hubEpoch: String?
 
     public struct Limits: Codable, Sendable, Equatable {
         public var maxBodyBytes: Int
@@ -62,7 +65,8 @@ public struct HandshakeResponse: Codable, Sendable, Equatable {
     }
 
     public init(protocol: Int, schema: Int, hubSite: String, hubUnit: String, hubTimeMs: Int64, clockOffsetMs: Int64,
-                clockWarning: String?, hubVersion: Int64, limits: Limits) {
+                clockWarning: String?, hubVersion: Int64, limits: Limits, hubEpoch: String? = nil) {
+        self.hubEpoch = hubEpoch
         self.protocol = `protocol`
         self.schema = schema
         self.hubSite = hubSite
@@ -77,6 +81,7 @@ public struct HandshakeResponse: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case `protocol`, schema, hubSite = "hub_site", hubUnit = "hub_unit", hubTimeMs = "hub_time_ms"
         case clockOffsetMs = "clock_offset_ms", clockWarning = "clock_warning", hubVersion = "hub_version", limits
+        case hubEpoch = "hub_epoch"
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Foundation
+import HubClient
 import Logging
 import NodeSync
 import ReformsyncConfig
@@ -85,7 +86,9 @@ struct DaemonCommand: AsyncParsableCommand {
         } else {
             announce(nil)
         }
-        services += [loop, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger)]
+        // Writes by other processes (`reformsync record put`, imports) wake the loop like API writes.
+        services += [loop, ExternalWriteWatcher(writer: replica.writer, trigger: trigger, logger: logger),
+                     TokenReloader(credentials: client.credentials, trigger: trigger, logger: logger), WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger)]
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer { DaemonStateFile.remove(dataDirectory: dataDirectory) }
         try await group.run()
@@ -117,6 +120,36 @@ struct ShutdownAnnouncer: Service {
         try? await gracefulShutdown()
         logger.info("stopping: finishing the step in progress")
         notifier.stopping()
+    }
+}
+
+/// SIGHUP (`systemctl reload reformsync-daemon`): reads `hub.token_file` again, so a rotated
+/// token is taken without a restart (README "Tokens"); a new token starts a round soon after.
+struct TokenReloader: Service {
+    let credentials: BearerCredentials
+    let trigger: SyncTrigger
+    let logger: Logger
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in hangups {
+                guard credentials.isReloadable else {
+                    logger.notice("SIGHUP: the token is given inline (hub.token), nothing to read again; use hub.token_file to rotate tokens without a restart")
+                    continue
+                }
+                do {
+                    if try credentials.reload() {
+                        logger.notice("SIGHUP: took the new token from hub.token_file; syncing with it shortly")
+                        trigger.fire(.localWrite)
+                    } else {
+                        logger.notice("SIGHUP: hub.token_file holds the token already in use")
+                    }
+                } catch {
+                    logger.error("SIGHUP: cannot read hub.token_file again, keeping the current token: \(error)")
+                }
+            }
+        }
     }
 }
 

@@ -53,7 +53,8 @@ struct StatusCommand: ParsableCommand {
         }
         row("last error", s.lastError.map { "\($0) (\(s.lastErrorAt ?? ""))" } ?? "none")
         row("clock offset", s.clockOffsetMs.map { "\($0 >= 0 ? "+" : "")\($0) ms against the hub" + (s.clockWarning != nil ? " — FIX THE CLOCK" : "") } ?? "unknown")
-        row("versions", "protocol v\(s.protocolVersion), schema v\(s.schemaVersion.map(String.init) ?? "?")")
+        row("versions", "protocol v\(s.protocolVersion), schema v\(s.schemaVersion.map(String.init) ?? "?"), \(s.software)"
+            + (s.daemonSoftware.map { $0 == s.software ? "" : " (the running daemon is \($0): restart it to run this one)" } ?? ""))
         row("replica", "\(bytes(Int(s.replicaBytes ?? 0))) at \(replicaPath)")
         row("daemon", s.daemonRunning
             ? "running, pid \(s.daemonPID ?? 0), up \(age(s.daemonUptimeSeconds ?? 0))\(s.daemonAPI.map { ", API \($0)" } ?? "")"
