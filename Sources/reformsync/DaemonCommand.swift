@@ -25,7 +25,13 @@ struct DaemonCommand: AsyncParsableCommand {
             every request a Host header naming localhost, 127.0.0.1, [::1], api.host or one of api.allowed_hosts \
             (421 otherwise). Errors are JSON {"error":{"code","message"}}; a full disk is 507, a replica that \
             cannot be written 503. A burst of writes syncs once, sync.debounce seconds after the last one (at \
-            most 6× sync.debounce after the first).
+            most 6× sync.debounce after the first). Writes by other processes on the server (`reformsync record \
+            put`, `import-csv`) count as local writes too: the daemon notices their commits within a second \
+            (SQLite's data_version), never its own.
+
+            Tokens: when the hub answers 401 the daemon reads hub.token_file again and, if it holds a new token, \
+            sends the request once more with it; SIGHUP (`systemctl reload reformsync-daemon`) reads it at once. \
+            A rotated token (`reformsync hub token rotate`) therefore needs no restart.
 
             Under systemd (Type=notify) it sends READY=1 once listening, WATCHDOG=1 when WatchdogSec is set, and \
             STOPPING=1 on SIGTERM/SIGINT, which stop it gracefully: the step in progress commits or rolls back \

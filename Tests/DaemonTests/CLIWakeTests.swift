@@ -33,6 +33,10 @@ struct CLIWakeTests {
         // The round's own commits (cursors, hub version) are the daemon's: they must not start another.
         sleepSeconds(3)
         #expect(rounds(daemon) == 2, "the daemon woke itself after its own round: \(rounds(daemon)) rounds")
+        // Reading from the command line (monitoring runs `status` every minute) commits nothing: no round.
         #expect(node.status().int("pending_changes") == 0)
+        #expect(node.run(["record", "list", "initiatives"]).code == 0)
+        sleepSeconds(2.5)
+        #expect(rounds(daemon) == 2, "reading the replica from the command line woke the daemon: \(rounds(daemon)) rounds")
     }
 }
