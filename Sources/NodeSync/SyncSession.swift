@@ -25,6 +25,9 @@ public final class SyncSession: Sendable {
     /// This build's name and version for the handshake (``ReformsyncVersion``).
     public static let software = ReformsyncVersion.software
 
+    /// The meta key of the last `through.position` the hub acknowledged (sent back in the handshake).
+    static let acknowledgedKey = "hub_acknowledged_through"
+
     public init(replica: Replica, client: HubHTTPClient, batchChanges: Int = 2_000, batchBytes: Int = 256 << 10,
                 logger: Logger = Logger(label: "reformsync.sync")) {
         self.replica = replica
@@ -73,8 +76,11 @@ public final class SyncSession: Sendable {
     // MARK: - Steps
 
     func handshake(_ report: inout SyncReport) async throws {
+        // What the hub acknowledged under the epoch last seen: lets a hub put back from an older copy notice it (§6.4).
         let request = HandshakeRequest(schema: replica.schema.version, site: replica.site.rawValue, unit: replica.unit,
-                                       nodeTimeMs: Int64(Replica.systemMillis()), software: Self.software)
+                                       nodeTimeMs: Int64(Replica.systemMillis()), software: Self.software,
+                                       hubEpoch: try replica.meta("hub_epoch"),
+                                       pushedThrough: try replica.meta(Self.acknowledgedKey).flatMap { Int64($0) })
         let response = try await client.sendWithRetry(.post("/v1/handshake", body: try WireJSON.encode(request)))
         count(response, &report)
         let answer = try WireJSON.decode(HandshakeResponse.self, from: response.body, what: "handshake response")
@@ -90,7 +96,8 @@ public final class SyncSession: Sendable {
             if let restart {
                 try self.replica.setCursor("pull", ChangeCursor(baseline: 0, position: 0), db)
                 try self.replica.setCursor("push", ChangeCursor(baseline: 0, position: 0), db)
-                try self.replica.setMeta(["hub_cursors_restarted_at": Timestamp.string(), "hub_cursors_restarted_because": restart], db)
+                try self.replica.setMeta(["hub_cursors_restarted_at": Timestamp.string(), "hub_cursors_restarted_because": restart,
+                                          Self.acknowledgedKey: nil], db)
             }
             try self.replica.setMeta([
                 "hub_site": answer.hubSite, "hub_unit": answer.hubUnit, "protocol": String(answer.protocol),
@@ -217,7 +224,7 @@ public final class SyncSession: Sendable {
             try await replica.writer.write { db in
                 try self.replica.quarantine(refused, db)
                 try self.replica.setCursor("push", page.next, db)
-                try self.replica.setMeta(["hub_version": String(answer.hubVersion)], db)
+                try self.replica.setMeta(["hub_version": String(answer.hubVersion), Self.acknowledgedKey: String(page.next.position)], db)
             }
             if !refused.isEmpty {
                 logger.warning("the hub refused \(refused.count) change(s); see `reformsync quarantine list`", metadata: ["first": "\(answer.refused[0])"])

@@ -118,4 +118,71 @@ struct BackupRestoreTests {
             #expect(node.status().int("pending_changes") == 0)
         }
     }
+
+    /// Puts the files of a stopped hub back (or takes them), as a VM snapshot or `cp` would.
+    func copyHubFiles(from source: String, to destination: String) throws {
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: destination + suffix)
+            if FileManager.default.fileExists(atPath: source + suffix) {
+                try FileManager.default.copyItem(atPath: source + suffix, toPath: destination + suffix)
+            }
+        }
+    }
+
+    func restart(_ hub: HubProcess, nodes: [NodeHandle]) throws {
+        try hub.start()
+        for node in nodes {
+            node.settings["hub.url"] = hub.url
+            node.writeConfig()
+        }
+    }
+
+    @Test("a hub put back from a snapshot that is not a backup file: the node whose pushes it lost reveals it, the hub takes a new epoch, every node converges")
+    func restoreSnapshot() throws {
+        let world = try World("restore-snapshot")
+        defer { world.shutdown() }
+        let hub = try world.makeHub()
+        try hub.start()
+        let sonDuong = try world.makeNode("SONDUONG", hub: hub)
+        let hamYen = try world.makeNode("HAMYEN", hub: hub)
+        sonDuong.put("initiatives", initiatives(3, unit: "SONDUONG", prefix: "SD-1"))
+        hamYen.put("initiatives", initiatives(3, unit: "HAMYEN", prefix: "HY-1"))
+        for node in [sonDuong, hamYen, sonDuong] { _ = sync(node) }
+
+        hub.stop()
+        let snapshot = world.path("snapshot.sqlite")
+        try copyHubFiles(from: hub.replicaPath, to: snapshot)
+        try restart(hub, nodes: [sonDuong, hamYen])
+        // After the snapshot only Sơn Dương writes; Hàm Yên's pull cursor moves past those hub versions.
+        sonDuong.put("initiatives", initiatives(4, unit: "SONDUONG", prefix: "SD-2"))
+        _ = sync(sonDuong)
+        _ = sync(hamYen)
+        #expect(try hub.count("initiatives") == 10)
+
+        hub.stop()
+        try copyHubFiles(from: snapshot, to: hub.replicaPath)
+        try restart(hub, nodes: [sonDuong, hamYen])
+        // Same epoch as before (not a backup file). A hub write now gets a version Hàm Yên's cursor is past.
+        let unit = hubRun(hub, ["record", "put", "units", "-"],
+                          stdin: jsonData([["id": "LAMBINH", "name": "UBND huyện Lâm Bình", "group": "district"]]))
+        #expect(unit.code == 0, "\(unit)")
+
+        let first = sync(sonDuong)
+        #expect(first["cursorsRestarted"] as? Bool == true, "\(first)")
+        // Hàm Yên lost nothing of its own and its cursor is not above the hub's version by now:
+        // only the hub's new epoch tells it to pull again.
+        let second = sync(hamYen)
+        #expect(second["cursorsRestarted"] as? Bool == true, "Hàm Yên did not learn of the restore: \(second)")
+        _ = sync(sonDuong)
+        #expect(sync(hamYen)["cursorsRestarted"] as? Bool == false)
+
+        #expect(try hub.count("initiatives") == 10, "Sơn Dương did not re-deliver what the hub lost")
+        #expect(try lines(hub.replicaPath, unit: "SONDUONG") == (try lines(sonDuong.replicaPath, unit: "SONDUONG")))
+        #expect(try lines(hub.replicaPath, unit: "HAMYEN") == (try lines(hamYen.replicaPath, unit: "HAMYEN")))
+        for node in [sonDuong, hamYen] {
+            #expect(try dumpLines(node.replicaPath, table: "units") == (try dumpLines(hub.replicaPath, table: "units")),
+                    "\(node.unit) missed the hub's write made after the restore")
+        }
+        #expect(hub.child?.stderr.contains("this hub was restored from an older copy") == true, "the hub did not say why its epoch changed")
+    }
 }
