@@ -20,7 +20,7 @@ struct BackupCommand: ParsableCommand {
         discussion: """
             Uses SQLite's online backup: the copy holds everything committed when it started, the write-ahead \
             log included, and the daemon or hub keeps serving meanwhile. The copy is then checked (PRAGMA \
-            integrity_check; it opens as a replica of the same site and unit) and only then renamed to FILE; \
+            integrity_check; it opens as a replica of the same site and unit) and only then renamed to FILE (mode 0600); \
             the command prints what it holds (unit, role, site, version, rows, size). An existing FILE is \
             refused unless --force.
 
@@ -61,6 +61,10 @@ struct BackupCommand: ParsableCommand {
         defer { for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: partial + suffix) } }
         let started = Date()
         do {
+            // Readable by its owner only, like the replica's data it holds (the mode survives the rename).
+            guard FileManager.default.createFile(atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw ReportableError.failure("cannot create \(partial): \(String(cString: strerror(errno)))")
+            }
             let copy = try DatabaseQueue(path: partial)
             try source.writer.backup(to: copy)
             try copy.close()
@@ -77,7 +81,7 @@ struct BackupCommand: ParsableCommand {
         } catch {
             throw ReportableError.failure("cannot finish the copy of \(source.location): \(error) — nothing was written to \(target)")
         }
-        if force { try? FileManager.default.removeItem(atPath: target) }
+        // rename(2) replaces an existing FILE (--force) atomically: there is always a whole backup under its name.
         guard rename(partial, target) == 0 else {
             throw ReportableError.failure("cannot move the verified copy to \(target): \(String(cString: strerror(errno)))")
         }

@@ -9,10 +9,11 @@ struct StatusCommand: ParsableCommand {
         abstract: "Is this node (or hub) healthy and in sync? A table by default, JSON with --json.",
         discussion: """
             At a hub it shows the hub itself (listening address, pid, uptime, from DATA_DIR/hub.json) and its node \
-            registry (each node's unit, site, last contact, clock offset, refused changes, software); exit 1 when the \
+            registry (each node's unit, site, last contact, clock offset, refused changes, software version); exit 1 when the \
             hub is not running or a node's clock is off. At a node: \
             reads the replica and the daemon's state file directly, so it works whether or not the daemon runs \
-            (and says which). Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
+            (and says which). Both show this binary's version, and the running hub's or daemon's when it differs \
+            (replaced but not restarted: restart it). Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
             status.max_sync_age, changes in quarantine, clock warning, daemon not running), 2 error (the last sync \
             failed, e.g. hub unreachable or token refused; or the replica cannot be read) — for monitoring. A round \
             that failed because the replica itself could not be written (disk full, read-only file system) cannot \

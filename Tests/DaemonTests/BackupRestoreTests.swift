@@ -40,6 +40,8 @@ struct BackupRestoreTests {
         #expect(backup.stdout.contains("integrity_check ok"), "\(backup)")
         #expect(backup.stdout.contains("hub epoch"), "\(backup)")
         #expect(!FileManager.default.fileExists(atPath: file + "-wal"), "the backup is not one file")
+        let mode = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600, "the backup is readable by others: mode \(String(mode ?? 0, radix: 8))")
         #expect(try liveRows(file, "initiatives") == 40, "the backup misses changes that were in the WAL")
         #expect(try integrityCheck(file) == "ok")
         // A plain copy of the main file alone would have missed them (what the backup is for).
