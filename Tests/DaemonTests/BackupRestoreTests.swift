@@ -57,10 +57,11 @@ struct BackupRestoreTests {
         let nowhere = hubRun(hub, ["backup", "--to", world.path("no/such/folder/x.sqlite")])
         #expect(nowhere.code == 2, "\(nowhere)")
         #expect(!FileManager.default.fileExists(atPath: world.path("no/such/folder")))
-        // At a node: a forensic copy of the same unit and site.
+        // At a node, with its daemon running: a forensic copy of the same unit and site.
+        let daemon = try node.startDaemon()
         let nodeCopy = node.run(["backup", "--to", world.path("node-copy.sqlite")])
         #expect(nodeCopy.code == 0 && nodeCopy.stdout.contains("unit SONDUONG, role node"), "\(nodeCopy)")
-        #expect(hub.isRunning)
+        #expect(hub.isRunning && daemon.isRunning)
     }
 
     @Test("a hub restored from an older backup: both nodes re-deliver what it lost, pull what they missed, and converge")

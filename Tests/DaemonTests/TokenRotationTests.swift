@@ -102,6 +102,23 @@ struct TokenRotationTests {
         #expect(hubRun(hub, ["list"]).stdout.contains("EXPIRED 20"), "token list does not mark the token expired")
     }
 
+    @Test("an operator token with --expires opens /metrics until then; afterwards 401 says it expired")
+    func operatorExpiry() throws {
+        let world = try World("token-operator")
+        defer { world.shutdown() }
+        let hub = try world.makeHub()
+        try hub.start()
+        let created = hubRun(hub, ["create", "--operator", "--expires", "2s"])
+        #expect(created.code == 0, "\(created)")
+        let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let before = try http("GET", hub.url, "/metrics", headers: [("Authorization", "Bearer \(token)")])
+        #expect(before.status == 200, "\(before)")
+        sleepSeconds(3)
+        let after = try http("GET", hub.url, "/metrics", headers: [("Authorization", "Bearer \(token)")])
+        #expect(after.status == 401, "\(after)")
+        #expect(after.text.contains("expired at 20"), "\(after)")
+    }
+
     @Test("bad --expires and --grace values are refused with exit 2, and nothing is issued", arguments: [
         ["create", "--unit", "SONDUONG", "--expires", "yesterday"],
         ["create", "--unit", "SONDUONG", "--expires", "0s"],
