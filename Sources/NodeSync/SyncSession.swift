@@ -129,7 +129,7 @@ public final class SyncSession: Sendable {
             return "the hub is another replica (site \(answer.hubSite), was \(knownSite))"
         }
         if let knownEpoch, let epoch = answer.hubEpoch, knownEpoch != epoch {
-            return "the hub was restored from a backup (hub epoch \(epoch), was \(knownEpoch))"
+            return "the hub was restored from a backup or an older copy (hub epoch \(epoch), was \(knownEpoch))"
         }
         if answer.hubVersion < pulled.position {
             return "the hub's version went back to \(answer.hubVersion), below this node's pull cursor \(pulled.position) (restored from an older copy?)"

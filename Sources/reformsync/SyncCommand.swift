@@ -42,6 +42,9 @@ struct SyncCommand: AsyncParsableCommand {
                   + "pulled \(report.pulledChanges) in \(report.pullPages) page(s), \(report.appliedChanges) new; "
                   + "\(report.bytesSent + report.bytesReceived) bytes on the wire; hub version \(report.hubVersion)")
             if let warning = report.clockWarning { print("warning: \(warning)") }
+            if report.cursorsRestarted {
+                print("note: the hub was restored or replaced since the last round: this round sent all of this node's changes again and pulled everything again")
+            }
         }
         let quarantined = try replica.quarantineCount()
         if quarantined > 0 {
