@@ -52,6 +52,7 @@ public struct ExternalWriteWatcher: Service {
         do {
             return try await writer.writeWithoutTransaction { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") }
         } catch {
+            if Task.isCancelled || error is CancellationError { return nil }  // shutting down
             logger.warning("cannot read PRAGMA data_version of the replica: \(error); writes by other processes sync at the next interval")
             return nil
         }

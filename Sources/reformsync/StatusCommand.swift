@@ -9,7 +9,7 @@ struct StatusCommand: ParsableCommand {
         abstract: "Is this node (or hub) healthy and in sync? A table by default, JSON with --json.",
         discussion: """
             At a hub it shows the hub itself (listening address, pid, uptime, from DATA_DIR/hub.json) and its node \
-            registry (each node's unit, site, last contact, clock offset, refused changes, software version); exit 1 when the \
+            registry (each node's unit, site, last contact, clock offset, refused changes, software version) and units whose every token expires within a week; exit 1 when the \
             hub is not running or a node's clock is off. At a node: \
             reads the replica and the daemon's state file directly, so it works whether or not the daemon runs \
             (and says which). Both show this binary's version, and the running hub's or daemon's when it differs \

@@ -119,6 +119,28 @@ struct TokenRotationTests {
         #expect(after.text.contains("expired at 20"), "\(after)")
     }
 
+    @Test("the hub's status warns while a unit's last token expires within a week, and not once it is rotated")
+    func statusWarnsBeforeExpiry() throws {
+        let world = try World("token-status")
+        defer { world.shutdown() }
+        let hub = try world.makeHub()
+        try hub.start()
+        func problems() -> [String] {
+            let status = world.run(["status", "--json", "--config", hub.configPath])
+            return ((parseJSON(status.stdout) as? [String: Any])?["problems"] as? [String]) ?? ["unreadable: \(status)"]
+        }
+        #expect(hubRun(hub, ["create", "--unit", "SONDUONG", "--expires", "400d"]).code == 0)
+        #expect(hubRun(hub, ["create", "--unit", "HAMYEN", "--expires", "3d"]).code == 0)
+        let warned = problems()
+        #expect(warned.contains { $0.contains("every token of HAMYEN expires by") && $0.contains("rotate --unit HAMYEN") }, "\(warned)")
+        #expect(!warned.contains { $0.contains("SONDUONG") }, "a token a year away is not a problem yet: \(warned)")
+        #expect(world.run(["status", "--config", hub.configPath]).code == 1)
+        #expect(hubRun(hub, ["rotate", "--unit", "HAMYEN"]).code == 0)
+        let after = problems()
+        #expect(after.isEmpty, "a rotated unit is still reported: \(after)")
+        #expect(world.run(["status", "--config", hub.configPath]).code == 0)
+    }
+
     @Test("bad --expires and --grace values are refused with exit 2, and nothing is issued", arguments: [
         ["create", "--unit", "SONDUONG", "--expires", "yesterday"],
         ["create", "--unit", "SONDUONG", "--expires", "0s"],
