@@ -10,7 +10,7 @@ struct StatusCommand: ParsableCommand {
         discussion: """
             At a hub it shows the hub itself (listening address, pid, uptime, from DATA_DIR/hub.json) and its node \
             registry (each node's unit, site, last contact, clock offset, refused changes, software version) and units whose every token expires within a week; exit 1 when the \
-            hub is not running or a node's clock is off. At a node: \
+            hub is not running, a node's clock is off or a unit's tokens are about to expire. At a node: \
             reads the replica and the daemon's state file directly, so it works whether or not the daemon runs \
             (and says which). Both show this binary's version, and the running hub's or daemon's when it differs \
             (replaced but not restarted: restart it). Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
