@@ -23,12 +23,9 @@ struct CLIWakeTests {
         sleepSeconds(2.5)
         #expect(rounds(daemon) == 1, "the first round's own writes woke the daemon: \(rounds(daemon)) rounds")
 
-        let started = monotonicSeconds()
         node.put("initiatives", initiatives(3, prefix: "SD-CLI"))
         #expect(eventually(timeout: 10, every: 0.1) { (try? hub.count("initiatives")) == 3 },
                 "the CLI's writes did not reach the hub within 10 s (\(rounds(daemon)) rounds): the daemon did not notice them")
-        let seconds = monotonicSeconds() - started
-        #expect(seconds < 8, "the CLI's writes took \(seconds) s to reach the hub")
         #expect(rounds(daemon) == 2, "one CLI write made \(rounds(daemon) - 1) rounds, not one")
         // The round's own commits (cursors, hub version) are the daemon's: they must not start another.
         sleepSeconds(3)

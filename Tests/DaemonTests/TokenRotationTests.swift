@@ -38,7 +38,8 @@ struct TokenRotationTests {
         #expect(rotated.stderr.contains("1 older token(s) of SONDUONG expire"), "\(rotated)")
 
         // The old token no longer opens anything, and the answer says it expired, and when.
-        try daemon.request("PUT", "/records/initiatives", json: ["id": "SD-T1", "unit": "SONDUONG", "year": 2022, "title": "Trước khi đổi token"])
+        let put = try daemon.request("PUT", "/records/initiatives", json: ["id": "SD-T1", "unit": "SONDUONG", "year": 2022, "title": "Trước khi đổi token"])
+        #expect(put.status == 200, "\(put)")
         let refused = try daemon.request("POST", "/sync?wait=1", timeout: 30)
         #expect(refused.status != 200, "the expired token still synced: \(refused)")
         #expect(refused.text.contains("expired at"), "the refusal does not say the token expired: \(refused)")
@@ -72,7 +73,8 @@ struct TokenRotationTests {
                 "no sign the daemon read the token file on SIGHUP:\n\(daemon.log)")
         #expect(daemon.isRunning, "SIGHUP stopped the daemon")
         // The round the reload starts uses the new token: the write reaches the hub without a 401.
-        try daemon.request("PUT", "/records/initiatives", json: ["id": "SD-H1", "unit": "SONDUONG", "year": 2022, "title": "Sau SIGHUP"])
+        let put = try daemon.request("PUT", "/records/initiatives", json: ["id": "SD-H1", "unit": "SONDUONG", "year": 2022, "title": "Sau SIGHUP"])
+        #expect(put.status == 200, "\(put)")
         #expect(eventually(timeout: 15) { (try? hub.count("initiatives")) == 1 }, "the write did not reach the hub after SIGHUP:\n\(daemon.log)")
         #expect(!daemon.log.contains("the token file holds a new one"), "the token was taken at a 401, not at SIGHUP:\n\(daemon.log)")
         // A second SIGHUP with the same file changes nothing and keeps the daemon up.
