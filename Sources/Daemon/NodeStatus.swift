@@ -57,6 +57,10 @@ public struct NodeStatus: Codable, Sendable {
     public var daemonPID: Int32?
     public var daemonUptimeSeconds: Double?
     public var daemonAPI: String?
+    /// This binary's version (``ReformsyncVersion``), and the running daemon's (from daemon.json):
+    /// they differ after the binary was replaced but before the daemon was restarted.
+    public var software: String = ReformsyncVersion.software
+    public var daemonSoftware: String?
 
     enum CodingKeys: String, CodingKey {
         case health, problems, unit, site, role, hubURL = "hub_url", hubReachable = "hub_reachable", lastSyncAt = "last_sync_at"
@@ -66,6 +70,7 @@ public struct NodeStatus: Codable, Sendable {
         case lastError = "last_error", lastErrorAt = "last_error_at", clockOffsetMs = "clock_offset_ms", clockWarning = "clock_warning"
         case protocolVersion = "protocol_version", schemaVersion = "schema_version", replicaBytes = "replica_bytes"
         case daemonRunning = "daemon_running", daemonPID = "daemon_pid", daemonUptimeSeconds = "daemon_uptime_seconds", daemonAPI = "daemon_api"
+        case software, daemonSoftware = "daemon_software"
     }
 
     /// Every key is always present (`null` when unknown), so monitoring scripts see one stable shape.
@@ -100,6 +105,8 @@ public struct NodeStatus: Codable, Sendable {
         try c.encode(daemonPID, forKey: .daemonPID)
         try c.encode(daemonUptimeSeconds, forKey: .daemonUptimeSeconds)
         try c.encode(daemonAPI, forKey: .daemonAPI)
+        try c.encode(software, forKey: .software)
+        try c.encode(daemonSoftware, forKey: .daemonSoftware)
     }
 
     /// Reads everything; never throws: a replica that cannot be read is itself the status (error).
@@ -108,6 +115,7 @@ public struct NodeStatus: Codable, Sendable {
         var status = NodeStatus(health: .healthy, problems: [], unit: configuration.unit, hubURL: configuration.hub.url,
                                 protocolVersion: ProtocolVersion.current, daemonRunning: daemon != nil, daemonPID: daemon?.pid,
                                 daemonUptimeSeconds: daemon.map { now.timeIntervalSince($0.startedAt) }, daemonAPI: daemon?.api)
+        status.daemonSoftware = daemon?.software
         let replica: Replica
         do {
             replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis)

@@ -17,7 +17,12 @@ public struct NodeGuard: RouterMiddleware {
         guard let presented = Credentials.bearer(request.headers[.authorization]) else {
             throw HubError.unauthorized("missing bearer token: send Authorization: Bearer <token> (issued by `reformsync hub token create`)")
         }
-        guard let credential = try tokens.credential(for: presented) else {
+        let credential: TokenAuthority.Credential
+        switch try tokens.lookup(presented) {
+        case .active(let found): credential = found
+        case .expired(let id, let unit, let at):
+            throw HubError.unauthorized("token \(id)\(unit.isEmpty ? "" : " of \(unit)") expired at \(at): ask the hub operator for a new one (`reformsync hub token rotate --unit \(unit.isEmpty ? "CODE" : unit)`) and write it to hub.token_file")
+        case .unknown:
             throw HubError.unauthorized("unknown or revoked token: ask the hub operator for a new one")
         }
         guard credential.kind == .node else {
@@ -50,7 +55,13 @@ public struct OperatorGuard: RouterMiddleware {
                            message: "the dashboard, the report and /metrics need an operator token (`reformsync hub token create --operator`): send Authorization: Bearer <token>, or in a browser give it as the password (any user name)",
                            challenge: Self.challenge)
         }
-        guard let credential = try tokens.credential(for: presented) else {
+        let credential: TokenAuthority.Credential
+        switch try tokens.lookup(presented) {
+        case .active(let found): credential = found
+        case .expired(let id, _, let at):
+            throw HubError(status: 401, code: "unauthorized", message: "token \(id) expired at \(at): create a new one with `reformsync hub token create --operator`",
+                           challenge: Self.challenge)
+        case .unknown:
             throw HubError(status: 401, code: "unauthorized", message: "unknown or revoked operator token: create one with `reformsync hub token create --operator`",
                            challenge: Self.challenge)
         }

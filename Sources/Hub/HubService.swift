@@ -4,6 +4,7 @@ import GRDB
 import Logging
 import ReformData
 import Replica
+import Synchronization
 import WireProtocol
 
 /// Limits and policy settings of the hub.
@@ -34,6 +35,10 @@ public final class HubService: Sendable {
     let policy: WritePolicy
     let logger: Logger
     let wallClock: @Sendable () -> UInt64
+    /// This replica's history (``HubEpoch``), answered in every handshake; replaced when a node
+    /// shows the hub is older than what it served (``handshake(_:unit:)``).
+    private let currentEpoch: Mutex<String>
+    public var epoch: String { currentEpoch.withLock { $0 } }
 
     public init(replica: Replica, settings: HubSettings = HubSettings(), logger: Logger = Logger(label: "reformsync.hub"),
                 wallClock: @escaping @Sendable () -> UInt64 = Replica.systemMillis) throws {
@@ -44,6 +49,7 @@ public final class HubService: Sendable {
         self.policy = WritePolicy(schema: replica.schema, maxClockSkewMillis: settings.maxClockSkewMillis)
         self.logger = logger
         self.wallClock = wallClock
+        self.currentEpoch = Mutex(try HubEpoch.ensure(replica))
     }
 
     public func handshake(_ request: HandshakeRequest, unit: String) async throws -> HandshakeResponse {
@@ -70,16 +76,32 @@ public final class HubService: Sendable {
         let warning = abs(offset) > skew
             ? "the node's clock is \(abs(offset) / 1000) s \(offset > 0 ? "behind" : "ahead of") the hub; changes stamped more than \(skew / 1000) s ahead are refused: fix the clock (NTP)"
             : nil
+        if let claimed = request.pushedThrough, claimed < 0 {
+            throw HubError.badRequest("pushed_through \(claimed) is negative: it is a version of the node's replica (0 or more)")
+        }
         try await bindingSite(request.site, unit: unit) {
             try await replica.writer.write { db in
                 try self.nodes.recordHandshake(db, site: request.site, unit: unit, software: request.software, clockOffsetMs: offset)
+                // The node was acknowledged, under this very epoch, more than this hub holds: the hub's
+                // file is older than what it served (a snapshot or copy put back, not a `backup` file).
+                let recorded = try self.nodes.pushedThrough(db, site: request.site) ?? 0
+                // (Read and replaced inside the write: writes are serialised, so is the epoch.)
+                guard request.hubEpoch == self.epoch, let claimed = request.pushedThrough, claimed > recorded else { return }
+                let fresh = HubEpoch.fresh()
+                try self.replica.setMeta([HubEpoch.metaKey: fresh], db)
+                self.currentEpoch.withLock { $0 = fresh }
+                self.logger.warning("""
+                    node \(request.site) (\(unit)) had its pushes acknowledged through \(claimed), but this hub has them only through \(recorded): \
+                    this hub was restored from an older copy. New hub epoch \(fresh): every node pushes and pulls everything again.
+                    """)
             }
         }
         return HandshakeResponse(protocol: highest, schema: replica.schema.version, hubSite: replica.site.rawValue,
                                  hubUnit: replica.unit, hubTimeMs: now, clockOffsetMs: offset, clockWarning: warning,
                                  hubVersion: try await replica.writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0 },
                                  limits: .init(maxBodyBytes: settings.maxBodyBytes, maxBatchChanges: settings.maxBatchChanges,
-                                               maxClockSkewMs: skew))
+                                               maxClockSkewMs: skew),
+                                 hubEpoch: epoch)
     }
 
     /// Checks every change against the schema and who may write it, merges the accepted ones

@@ -94,6 +94,23 @@ public struct HubStatus: Encodable, Sendable {
         try c.encode(nodes, forKey: .nodes)
     }
 
+    /// How long before the last token of a unit expires `status` starts warning: a week, the
+    /// default grace of `hub token rotate`.
+    public static let tokenWarningSeconds: TimeInterval = 7 * 86_400
+
+    /// Units whose every active node token expires within ``tokenWarningSeconds``: their nodes
+    /// stop syncing then (401), so the operator is told while there is time to rotate. A unit
+    /// in the middle of a rotation has a new token that outlives the old one, and is not listed.
+    static func expiringUnits(_ tokens: [TokenAuthority.Token], now: Date) -> [String] {
+        let active = tokens.filter { $0.kind == .node && $0.revokedAt == nil && !$0.isExpired(at: now) }
+        return Dictionary(grouping: active, by: \.unit).sorted { $0.key < $1.key }.compactMap { unit, tokens in
+            let expiries = tokens.map { $0.expiresAt.flatMap(Timestamp.date) }
+            guard !expiries.contains(where: { $0 == nil }), let last = expiries.compactMap({ $0 }).max(),
+                  last.timeIntervalSince(now) < tokenWarningSeconds else { return nil }
+            return "every token of \(unit) expires by \(Timestamp.string(last)): its node stops syncing then; issue a new one with `reformsync hub token rotate --unit \(unit)`"
+        }
+    }
+
     /// Reads everything; never throws: a replica that cannot be read is itself the status (error).
     /// - Parameter maxClockSkewMillis: a node whose clock is further off is a problem (degraded).
     public static func gather(replicaPath: String, dataDirectory: String, maxClockSkewMillis: Int64, now: Date = Date()) -> HubStatus {
@@ -110,6 +127,7 @@ public struct HubStatus: Encodable, Sendable {
                 (try? FileManager.default.attributesOfItem(atPath: replicaPath + $0))?[.size] as? Int64
             }.reduce(0, +)
             status.hubVersion = try replica.writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") }
+            status.problems += try expiringUnits(TokenAuthority(writer: replica.writer).list(), now: now)
             status.nodes = try NodeRegistry(writer: replica.writer).nodes().map { node in
                 NodeLine(unit: node.unit, site: node.site, lastSeenAt: node.lastSeenAt,
                          lastSeenAgeSeconds: node.lastSeenAt.flatMap(Timestamp.date).map { max(0, now.timeIntervalSince($0)) },
@@ -121,6 +139,7 @@ public struct HubStatus: Encodable, Sendable {
             status.problems.append("cannot read the hub's replica at \(replicaPath): \(error)")
             return status
         }
+        if !status.problems.isEmpty { status.health = .degraded }
         if !status.hubRunning {
             status.health = .degraded
             status.problems.append("the hub is not running (status read from the replica directly): start it with `reformsync hub`")

@@ -71,6 +71,11 @@ public struct NodeRegistry: Sendable {
             """, arguments: [Self.now(), through, received, refused, site])
     }
 
+    /// How far the hub has recorded `site`'s pushes (`through.position`); nil when never.
+    func pushedThrough(_ db: Database, site: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT pushed_through FROM _hub_nodes WHERE site = ?", arguments: [site])
+    }
+
     func recordPull(_ db: Database, site: String, unit: String, position: Int64) throws {
         try bind(db, site: site, unit: unit)
         try db.execute(sql: "UPDATE _hub_nodes SET last_pull_at = ?, pulled_position = ? WHERE site = ?", arguments: [Self.now(), position, site])

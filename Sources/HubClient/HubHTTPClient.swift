@@ -15,6 +15,8 @@ import Logging
 public final class HubHTTPClient: Sendable {
     /// The configuration this client was created with (already validated).
     public let configuration: HubClientConfiguration
+    /// The bearer token sent, re-read from its file on a 401 and when the daemon is asked to (SIGHUP).
+    public let credentials: BearerCredentials
     private let logger: Logger
     private let pool = CurlHandlePool()
     /// Under a bandwidth cap, the one queue every transfer runs on: libcurl caps each transfer,
@@ -24,9 +26,10 @@ public final class HubHTTPClient: Sendable {
     /// Creates a client after validating `configuration`.
     /// - Throws: ``HubClientError`` of kind ``HubClientError/Kind/invalidConfiguration(reason:)``
     ///   describing the first problem found.
-    public init(configuration: HubClientConfiguration,
+    public init(configuration: HubClientConfiguration, credentials: BearerCredentials? = nil,
                 logger: Logger = Logger(label: "reformsync.hubclient")) throws(HubClientError) {
         try configuration.validate()
+        self.credentials = credentials ?? BearerCredentials(token: configuration.bearerToken)
         try CurlGlobal.ensureInitialised()
         self.configuration = configuration
         self.logger = logger
@@ -50,7 +53,26 @@ public final class HubHTTPClient: Sendable {
     ///   ``HubClientConfiguration/maxResponseBytes`` (the transfer is aborted as it happens);
     ///   `CancellationError` if the calling task was cancelled.
     public func send(_ request: HubRequest) async throws -> HubResponse {
+        do {
+            return try await send(request, token: credentials.token)
+        } catch let error as HubClientError {
+            // A refused token may have been replaced in its file since: take the new one, try once more.
+            guard case .http(status: 401, _, _) = error.kind, credentials.isReloadable else { throw error }
+            let changed: Bool
+            do { changed = try credentials.reload() } catch let unreadable {
+                logger.warning("the hub refused the token, and the token file cannot be read again: \(unreadable)")
+                throw error
+            }
+            guard changed else { throw error }
+            logger.notice("the hub refused the token; the token file holds a new one: sending again with it")
+            return try await send(request, token: credentials.token)
+        }
+    }
+
+    private func send(_ request: HubRequest, token: String?) async throws -> HubResponse {
         try Task.checkCancellation()
+        var configuration = self.configuration
+        configuration.bearerToken = token
         let prepared = try PreparedRequest(request, configuration: configuration)
         let started = ContinuousClock.now
         let outcome = await perform(prepared)

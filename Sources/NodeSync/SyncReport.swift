@@ -13,6 +13,9 @@ public struct SyncReport: Sendable, Equatable, Codable {
     public var clockWarning: String?
     /// Local changes still waiting for the hub after the round.
     public var pendingChanges = 0
+    /// The handshake found a restored or replaced hub, and the round started its cursors again
+    /// (Protocol/README.md §6.4): it pushed everything of this node's and pulled everything.
+    public var cursorsRestarted = false
 
     public init() {}
 

@@ -22,7 +22,11 @@ public final class SyncSession: Sendable {
     let batchBytes: Int
     let logger: Logger
 
-    public static let software = "reformsync/0.3"
+    /// This build's name and version for the handshake (``ReformsyncVersion``).
+    public static let software = ReformsyncVersion.software
+
+    /// The meta key of the last `through.position` the hub acknowledged (sent back in the handshake).
+    static let acknowledgedKey = "hub_acknowledged_through"
 
     public init(replica: Replica, client: HubHTTPClient, batchChanges: Int = 2_000, batchBytes: Int = 256 << 10,
                 logger: Logger = Logger(label: "reformsync.sync")) {
@@ -72,8 +76,11 @@ public final class SyncSession: Sendable {
     // MARK: - Steps
 
     func handshake(_ report: inout SyncReport) async throws {
+        // What the hub acknowledged under the epoch last seen: lets a hub put back from an older copy notice it (§6.4).
         let request = HandshakeRequest(schema: replica.schema.version, site: replica.site.rawValue, unit: replica.unit,
-                                       nodeTimeMs: Int64(Replica.systemMillis()), software: Self.software)
+                                       nodeTimeMs: Int64(Replica.systemMillis()), software: Self.software,
+                                       hubEpoch: try replica.meta("hub_epoch"),
+                                       pushedThrough: try replica.meta(Self.acknowledgedKey).flatMap { Int64($0) })
         let response = try await client.sendWithRetry(.post("/v1/handshake", body: try WireJSON.encode(request)))
         count(response, &report)
         let answer = try WireJSON.decode(HandshakeResponse.self, from: response.body, what: "handshake response")
@@ -82,13 +89,52 @@ public final class SyncSession: Sendable {
         report.clockWarning = answer.clockWarning
         report.hubVersion = answer.hubVersion
         if let warning = answer.clockWarning { logger.warning("\(warning)") }
+        // A hub restored from a backup (or replaced) is not the history the cursors were read from.
+        // (Read before the transaction: only this session writes these keys and cursors.)
+        let restart = try cursorRestart(answer)
         try await replica.writer.write { db in
+            if let restart {
+                try self.replica.setCursor("pull", ChangeCursor(baseline: 0, position: 0), db)
+                try self.replica.setCursor("push", ChangeCursor(baseline: 0, position: 0), db)
+                try self.replica.setMeta(["hub_cursors_restarted_at": Timestamp.string(), "hub_cursors_restarted_because": restart,
+                                          Self.acknowledgedKey: nil], db)
+            }
             try self.replica.setMeta([
                 "hub_site": answer.hubSite, "hub_unit": answer.hubUnit, "protocol": String(answer.protocol),
                 "clock_offset_ms": String(answer.clockOffsetMs), "clock_warning": answer.clockWarning,
                 "last_handshake_at": Timestamp.string(), "hub_version": String(answer.hubVersion),
+                "hub_epoch": answer.hubEpoch,
             ], db)
         }
+        if let restart {
+            report.cursorsRestarted = true
+            logger.warning("\(restart): this node pushes all its changes again and pulls everything again (duplicates are harmless)")
+        }
+    }
+
+    /// Why the push and pull cursors no longer describe this hub (Protocol/README.md §6.4), or nil.
+    ///
+    /// The cursors hold positions in the hub's history: the pull cursor a hub version, the push
+    /// cursor "the hub has every change of mine up to here". A hub restored from a backup has
+    /// forgotten what came after the backup, so both are wrong: the node would never re-send its
+    /// lost changes, and would skip the hub versions the restored hub hands out again. Signs: a
+    /// new `hub_epoch` (every `reformsync backup` copy of a hub gets one), another `hub_site`, or a
+    /// `hub_version` below the pull cursor (a hub copied back by other means). Starting again
+    /// from (0, 0) only re-sends what the other side may already have.
+    func cursorRestart(_ answer: HandshakeResponse) throws -> String? {
+        let knownSite = try replica.meta("hub_site")
+        let knownEpoch = try replica.meta("hub_epoch")
+        let pulled = try replica.cursor("pull")
+        if let knownSite, knownSite != answer.hubSite {
+            return "the hub is another replica (site \(answer.hubSite), was \(knownSite))"
+        }
+        if let knownEpoch, let epoch = answer.hubEpoch, knownEpoch != epoch {
+            return "the hub was restored from a backup or an older copy (hub epoch \(epoch), was \(knownEpoch))"
+        }
+        if answer.hubVersion < pulled.position {
+            return "the hub's version went back to \(answer.hubVersion), below this node's pull cursor \(pulled.position) (restored from an older copy?)"
+        }
+        return nil
     }
 
     /// One push batch, read and encoded: the page it comes from, the changes it sends and the body.
@@ -178,7 +224,7 @@ public final class SyncSession: Sendable {
             try await replica.writer.write { db in
                 try self.replica.quarantine(refused, db)
                 try self.replica.setCursor("push", page.next, db)
-                try self.replica.setMeta(["hub_version": String(answer.hubVersion)], db)
+                try self.replica.setMeta(["hub_version": String(answer.hubVersion), Self.acknowledgedKey: String(page.next.position)], db)
             }
             if !refused.isEmpty {
                 logger.warning("the hub refused \(refused.count) change(s); see `reformsync quarantine list`", metadata: ["first": "\(answer.refused[0])"])

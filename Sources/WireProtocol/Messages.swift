@@ -13,9 +13,17 @@ public struct HandshakeRequest: Codable, Sendable, Equatable {
     /// The node's wall clock, milliseconds since the Unix epoch.
     public var nodeTimeMs: Int64
     public var software: String?
+    /// The `hub_epoch` the node last saw, and how far (its `through.position`) the hub has
+    /// acknowledged its pushes under that epoch: a hub that acknowledged more than it now holds
+    /// was restored from a copy and takes a new epoch (§6.4). Optional; absent before 0.3.0.
+    public var hubEpoch: String?
+    public var pushedThrough: Int64?
 
     public init(protocolMin: Int = ProtocolVersion.supported.lowerBound, protocolMax: Int = ProtocolVersion.supported.upperBound,
-                schema: Int, site: String, unit: String, nodeTimeMs: Int64, software: String? = nil) {
+                schema: Int, site: String, unit: String, nodeTimeMs: Int64, software: String? = nil,
+                hubEpoch: String? = nil, pushedThrough: Int64? = nil) {
+        self.hubEpoch = hubEpoch
+        self.pushedThrough = pushedThrough
         self.protocolMin = protocolMin
         self.protocolMax = protocolMax
         self.schema = schema
@@ -28,6 +36,7 @@ public struct HandshakeRequest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case protocolMin = "protocol_min", protocolMax = "protocol_max", schema, site, unit
         case nodeTimeMs = "node_time_ms", software
+        case hubEpoch = "hub_epoch", pushedThrough = "pushed_through"
     }
 }
 
@@ -44,6 +53,9 @@ public struct HandshakeResponse: Codable, Sendable, Equatable {
     public var clockWarning: String?
     public var hubVersion: Int64
     public var limits: Limits
+    /// The hub replica's epoch: it changes when the hub is restored from a backup, and then the
+    /// node starts its push and pull cursors again (§6.4). Absent from hubs before 0.3.0.
+    public var hubEpoch: String?
 
     public struct Limits: Codable, Sendable, Equatable {
         public var maxBodyBytes: Int
@@ -62,7 +74,8 @@ public struct HandshakeResponse: Codable, Sendable, Equatable {
     }
 
     public init(protocol: Int, schema: Int, hubSite: String, hubUnit: String, hubTimeMs: Int64, clockOffsetMs: Int64,
-                clockWarning: String?, hubVersion: Int64, limits: Limits) {
+                clockWarning: String?, hubVersion: Int64, limits: Limits, hubEpoch: String? = nil) {
+        self.hubEpoch = hubEpoch
         self.protocol = `protocol`
         self.schema = schema
         self.hubSite = hubSite
@@ -77,6 +90,7 @@ public struct HandshakeResponse: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case `protocol`, schema, hubSite = "hub_site", hubUnit = "hub_unit", hubTimeMs = "hub_time_ms"
         case clockOffsetMs = "clock_offset_ms", clockWarning = "clock_warning", hubVersion = "hub_version", limits
+        case hubEpoch = "hub_epoch"
     }
 }
 

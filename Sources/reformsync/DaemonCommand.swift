@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Foundation
+import HubClient
 import Logging
 import NodeSync
 import ReformsyncConfig
@@ -24,7 +25,13 @@ struct DaemonCommand: AsyncParsableCommand {
             every request a Host header naming localhost, 127.0.0.1, [::1], api.host or one of api.allowed_hosts \
             (421 otherwise). Errors are JSON {"error":{"code","message"}}; a full disk is 507, a replica that \
             cannot be written 503. A burst of writes syncs once, sync.debounce seconds after the last one (at \
-            most 6× sync.debounce after the first).
+            most 6× sync.debounce after the first). Writes by other processes on the server (`reformsync record \
+            put`, `import-csv`) count as local writes too: the daemon notices their commits within a second \
+            (SQLite's data_version), never its own.
+
+            Tokens: when the hub answers 401 the daemon reads hub.token_file again and, if it holds a new token, \
+            sends the request once more with it; SIGHUP (`systemctl reload reformsync-daemon`) reads it at once. \
+            A rotated token (`reformsync hub token rotate`) therefore needs no restart.
 
             Under systemd (Type=notify) it sends READY=1 once listening, WATCHDOG=1 when WatchdogSec is set, and \
             STOPPING=1 on SIGTERM/SIGINT, which stop it gracefully: the step in progress commits or rolls back \
@@ -85,7 +92,9 @@ struct DaemonCommand: AsyncParsableCommand {
         } else {
             announce(nil)
         }
-        services += [loop, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger)]
+        // Writes by other processes (`reformsync record put`, imports) wake the loop like API writes.
+        services += [loop, ExternalWriteWatcher(writer: replica.writer, trigger: trigger, logger: logger),
+                     TokenReloader(credentials: client.credentials, trigger: trigger, logger: logger), WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger)]
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer { DaemonStateFile.remove(dataDirectory: dataDirectory) }
         try await group.run()
@@ -117,6 +126,36 @@ struct ShutdownAnnouncer: Service {
         try? await gracefulShutdown()
         logger.info("stopping: finishing the step in progress")
         notifier.stopping()
+    }
+}
+
+/// SIGHUP (`systemctl reload reformsync-daemon`): reads `hub.token_file` again, so a rotated
+/// token is taken without a restart (README "Tokens"); a new token starts a round soon after.
+struct TokenReloader: Service {
+    let credentials: BearerCredentials
+    let trigger: SyncTrigger
+    let logger: Logger
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in hangups {
+                guard credentials.isReloadable else {
+                    logger.notice("SIGHUP: the token is given inline (hub.token), nothing to read again; use hub.token_file to rotate tokens without a restart")
+                    continue
+                }
+                do {
+                    if try credentials.reload() {
+                        logger.notice("SIGHUP: took the new token from hub.token_file; syncing with it shortly")
+                        trigger.fire(.localWrite)
+                    } else {
+                        logger.notice("SIGHUP: hub.token_file holds the token already in use")
+                    }
+                } catch {
+                    logger.error("SIGHUP: cannot read hub.token_file again, keeping the current token: \(error)")
+                }
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@ import Dashboard
 import Hub
 import Aggregation
 import Logging
+import ReformData
 import NodeSync
 import ReformsyncConfig
 import Replica
@@ -104,8 +105,8 @@ struct HubCommand: AsyncParsableCommand {
 
     struct Token: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Issue, list and revoke tokens: node tokens (one unit, the sync protocol) and operator tokens (dashboard, report, metrics).",
-            subcommands: [Create.self, List.self, Revoke.self]
+            abstract: "Issue, rotate, list and revoke tokens: node tokens (one unit, the sync protocol) and operator tokens (dashboard, report, metrics).",
+            subcommands: [Create.self, Rotate.self, List.self, Revoke.self]
         )
 
         struct Create: ParsableCommand {
@@ -114,7 +115,9 @@ struct HubCommand: AsyncParsableCommand {
                 discussion: """
                     A node token opens only the sync protocol, as its unit. An operator token opens only the dashboard, \
                     the report and /metrics: send it as `Authorization: Bearer TOKEN`, or in a browser give it as the \
-                    password (any user name). Neither opens the other's routes. The hub keeps only a hash.
+                    password (any user name). Neither opens the other's routes. The hub keeps only a hash. \
+                    --expires 90d (or 12h, 2w, a date 2027-06-30, a time 2027-06-30T17:00:00Z) makes it expire: the hub \
+                    then answers 401 saying it expired and when. To replace a unit's token, use `token rotate`.
 
                     --unit must name a unit the hub holds (`reformsync record list units`) whose validity has not \
                     ended (units.valid_to empty or not yet past); load the units first with `reformsync hub load` \
@@ -127,6 +130,7 @@ struct HubCommand: AsyncParsableCommand {
             @Option(help: "A note for the token list, e.g. the server's or the person's name.") var note: String?
             @Flag(help: "Issue a node token even though the hub holds no current record of the unit (tests; a unit whose record comes later).")
             var allowUnknownUnit = false
+            @Option(help: ArgumentHelp("Expire after a duration (90d, 12h, 2w) or at a date/time (2027-06-30).", valueName: "duration|date")) var expires: String?
 
             func validate() throws {
                 if isOperator && unit != nil { throw ValidationError("--operator tokens belong to no unit: give --operator or --unit CODE, not both") }
@@ -139,29 +143,71 @@ struct HubCommand: AsyncParsableCommand {
                     throw ReportableError.input("\(replica.location) is a node replica (unit \(replica.unit)); tokens are issued at the hub")
                 }
                 let tokens = try TokenAuthority(writer: replica.writer)
+                let expiry = try expires.map { try TokenLifetime.expiry($0) }
                 if isOperator {
-                    let issued = try tokens.createOperator(note: note)
+                    let issued = try tokens.createOperator(note: note, expiresAt: expiry)
                     print(issued.token)
                     FileHandle.standardError.write(Data("operator token \(issued.id): shown once; open the dashboard with it as the password (any user name) or send Authorization: Bearer TOKEN\n".utf8))
                 } else if let unit {
                     if !allowUnknownUnit { try Self.requireCurrentUnit(unit.nfc, in: replica) }
-                    let issued = try tokens.create(unit: unit.nfc, note: note)
+                    let issued = try tokens.create(unit: unit.nfc, note: note, expiresAt: expiry)
                     print(issued.token)
                     FileHandle.standardError.write(Data("token \(issued.id) for \(unit.nfc): shown once, store it in the node's hub.token_file\n".utf8))
                 }
             }
         }
 
+        struct Rotate: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Issue a new node token for a unit; its older tokens keep working for a grace period, then expire.",
+                discussion: """
+                    Prints the new token once. Every other active token of the unit expires after --grace (default \
+                    7d; 0s: at once), unless it expires sooner already. Write the new token to the node's \
+                    hub.token_file; the daemon takes it at its next 401 or at once on `systemctl reload \
+                    reformsync-daemon` (SIGHUP), without a restart. `token list` shows the expiries.
+                    """
+            )
+            @OptionGroup var options: ReplicaOptions
+            @Option(help: "The unit whose token is replaced, e.g. SONDUONG.") var unit: String
+            @Option(help: ArgumentHelp("How long the old tokens keep working (e.g. 7d, 36h, 0s).", valueName: "duration")) var grace = "7d"
+            @Option(help: ArgumentHelp("The new token expires too: a duration (90d) or a date (2027-06-30).", valueName: "duration|date")) var expires: String?
+            @Option(help: "A note for the token list.") var note: String?
+
+            func run() throws {
+                let replica = try options.openReplica()
+                guard replica.role == .hub else {
+                    throw ReportableError.input("\(replica.location) is a node replica (unit \(replica.unit)); tokens are issued at the hub")
+                }
+                let graceSeconds = try TokenLifetime.grace(grace)
+                let expiry = try expires.map { try TokenLifetime.expiry($0) }
+                let tokens = try TokenAuthority(writer: replica.writer)
+                let unit = unit.nfc
+                guard try tokens.list().contains(where: { $0.kind == .node && $0.unit == unit && $0.revokedAt == nil && !$0.isExpired() }) else {
+                    throw ReportableError.input("unit \(unit) has no active token to rotate: issue one with `reformsync hub token create --unit \(unit)`")
+                }
+                let issued = try tokens.rotate(unit: unit, grace: graceSeconds, note: note, expiresAt: expiry)
+                print(issued.token)
+                let until = Timestamp.string(Date().addingTimeInterval(graceSeconds))
+                FileHandle.standardError.write(Data("""
+                    token \(issued.id) for \(unit): shown once; write it to the node's hub.token_file, then `systemctl reload reformsync-daemon` \
+                    (or let the daemon take it at its next 401). \(issued.retiring) older token(s) of \(unit) expire at \(until).
+
+                    """.utf8))
+            }
+        }
+
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List tokens (ids, kinds and units, never secrets).")
+            static let configuration = CommandConfiguration(abstract: "List tokens (ids, kinds, units, creation, expiry and revocation; never secrets).")
             @OptionGroup var options: ReplicaOptions
 
             func run() throws {
                 let replica = try options.openReplica()
+                let now = Date()
                 for token in try TokenAuthority(writer: replica.writer).list() {
                     let who = token.kind == .operator ? "(operator)" : token.unit
+                    let expiry = token.expiresAt.map { token.isExpired(at: now) ? "  EXPIRED \($0)" : "  expires \($0)" } ?? ""
                     print("\(token.id)  \(token.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(who.padding(toLength: 14, withPad: " ", startingAt: 0))  created \(token.createdAt)"
-                          + (token.revokedAt.map { "  REVOKED \($0)" } ?? "") + (token.note.map { "  \($0)" } ?? ""))
+                          + expiry + (token.revokedAt.map { "  REVOKED \($0)" } ?? "") + (token.note.map { "  \($0)" } ?? ""))
                 }
             }
         }

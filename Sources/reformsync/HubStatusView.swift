@@ -3,6 +3,7 @@ import Foundation
 import Hub
 import ReformsyncConfig
 import Replica
+import WireProtocol
 
 /// `reformsync status` at the hub: the hub process and its node registry (``HubStatus``).
 enum HubStatusView {
@@ -29,7 +30,9 @@ enum HubStatusView {
             ? "running, pid \(s.hubPID ?? 0), up \(StatusCommand.age(s.hubUptimeSeconds ?? 0)), listening on \(s.listening ?? "?")"
             : "NOT running (read from the replica directly)")
         row("hub version", s.hubVersion.map(String.init) ?? "unknown")
-        row("versions", "protocol v\(s.protocolVersion), schema v\(s.schemaVersion.map(String.init) ?? "?")\(s.software.map { ", \($0)" } ?? "")")
+        // This binary's version, and the running hub's when it differs (binary replaced, hub not restarted yet).
+        row("versions", "protocol v\(s.protocolVersion), schema v\(s.schemaVersion.map(String.init) ?? "?"), \(ReformsyncVersion.software)"
+            + (s.software.map { $0 == ReformsyncVersion.software ? "" : " (the running hub is \($0): restart it to run this one)" } ?? ""))
         row("replica", "\(StatusCommand.bytes(Int(s.replicaBytes ?? 0))) at \(replicaPath)")
         row("nodes", s.nodes.isEmpty ? "none has contacted the hub yet" : "\(s.nodes.count)")
         if !s.nodes.isEmpty {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import ReformData
+import WireProtocol
 
 /// The `reformsync` command: replica data, exchange files, sync, hub and daemon.
 @main
@@ -17,12 +19,19 @@ struct Reformsync: AsyncParsableCommand {
             Exit codes: 0 success; 1 failure (not found, unreachable, damaged file); 2 bad input \
             (unknown table or field, wrong type, bad file, bad arguments).
             """,
+        version: Self.versionLine,
         subcommands: [
             InitCommand.self, RecordCommand.self, ImportCSVCommand.self, ExportChangesCommand.self, ImportChangesCommand.self,
             HistoryCommand.self, SchemaCommand.self, CheckCommand.self, HubCommand.self, SyncCommand.self, DaemonCommand.self, APITokenCommand.self, StatusCommand.self, DemoCommand.self, QuarantineCommand.self, ClockCommand.self, ConfigCommand.self,
-            ReportCommand.self, PublishCommand.self, BenchCommand.self,
+            ReportCommand.self, PublishCommand.self, BenchCommand.self, BackupCommand.self,
         ]
     )
+
+    /// `reformsync --version`: the release, and the protocol and schema versions it speaks
+    /// (what an upgrade must keep in step, README "Upgrading").
+    static let versionLine = "reformsync \(ReformsyncVersion.current) (protocol \(ProtocolVersion.supported.lowerBound)"
+        + (ProtocolVersion.supported.count > 1 ? "–\(ProtocolVersion.supported.upperBound)" : "")
+        + ", schema \(ReformSchema.v1.version))"
 
     static func main() async {
         do {

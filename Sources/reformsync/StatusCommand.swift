@@ -9,10 +9,11 @@ struct StatusCommand: ParsableCommand {
         abstract: "Is this node (or hub) healthy and in sync? A table by default, JSON with --json.",
         discussion: """
             At a hub it shows the hub itself (listening address, pid, uptime, from DATA_DIR/hub.json) and its node \
-            registry (each node's unit, site, last contact, clock offset, refused changes, software); exit 1 when the \
-            hub is not running or a node's clock is off. At a node: \
+            registry (each node's unit, site, last contact, clock offset, refused changes, software version) and units whose every token expires within a week; exit 1 when the \
+            hub is not running, a node's clock is off or a unit's tokens are about to expire. At a node: \
             reads the replica and the daemon's state file directly, so it works whether or not the daemon runs \
-            (and says which). Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
+            (and says which). Both show this binary's version, and the running hub's or daemon's when it differs \
+            (replaced but not restarted: restart it). Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
             status.max_sync_age, changes in quarantine, clock warning, daemon not running), 2 error (the last sync \
             failed, e.g. hub unreachable or token refused; or the replica cannot be read) — for monitoring. A round \
             that failed because the replica itself could not be written (disk full, read-only file system) cannot \
@@ -53,7 +54,8 @@ struct StatusCommand: ParsableCommand {
         }
         row("last error", s.lastError.map { "\($0) (\(s.lastErrorAt ?? ""))" } ?? "none")
         row("clock offset", s.clockOffsetMs.map { "\($0 >= 0 ? "+" : "")\($0) ms against the hub" + (s.clockWarning != nil ? " — FIX THE CLOCK" : "") } ?? "unknown")
-        row("versions", "protocol v\(s.protocolVersion), schema v\(s.schemaVersion.map(String.init) ?? "?")")
+        row("versions", "protocol v\(s.protocolVersion), schema v\(s.schemaVersion.map(String.init) ?? "?"), \(s.software)"
+            + (s.daemonSoftware.map { $0 == s.software ? "" : " (the running daemon is \($0): restart it to run this one)" } ?? ""))
         row("replica", "\(bytes(Int(s.replicaBytes ?? 0))) at \(replicaPath)")
         row("daemon", s.daemonRunning
             ? "running, pid \(s.daemonPID ?? 0), up \(age(s.daemonUptimeSeconds ?? 0))\(s.daemonAPI.map { ", API \($0)" } ?? "")"

@@ -42,6 +42,9 @@ struct SyncCommand: AsyncParsableCommand {
                   + "pulled \(report.pulledChanges) in \(report.pullPages) page(s), \(report.appliedChanges) new; "
                   + "\(report.bytesSent + report.bytesReceived) bytes on the wire; hub version \(report.hubVersion)")
             if let warning = report.clockWarning { print("warning: \(warning)") }
+            if report.cursorsRestarted {
+                print("note: the hub was restored or replaced since the last round: this round sent all of this node's changes again and pulled everything again")
+            }
         }
         let quarantined = try replica.quarantineCount()
         if quarantined > 0 {
@@ -69,8 +72,12 @@ enum NodeClientFactory {
                                               maxReceiveBytesPerSecond: configuration.hub.maxBytesPerSecond,
                                               userAgent: "reformsync-node/\(configuration.unit ?? "?")",
                                               maxResponseBytes: configuration.hub.maxResponseBytes)
+        // A token from hub.token_file is read again on a 401 (and, in the daemon, on SIGHUP): a rotated
+        // token written to the file is taken without a restart. An inline hub.token never changes.
+        let source: (@Sendable () throws -> String?)? = configuration.hub.token == nil && configuration.hub.tokenFile != nil
+            ? { @Sendable in try configuration.hubToken() } : nil
         do {
-            return try HubHTTPClient(configuration: settings)
+            return try HubHTTPClient(configuration: settings, credentials: BearerCredentials(token: token, source: source))
         } catch {
             throw ReportableError.input("hub settings: \(error)")
         }
