@@ -36,6 +36,22 @@ func describe(_ result: Changes) -> String {
     }
 }
 
+/// Whether the hand-written reader's error lies inside a member that JSONDecoder skips (one the
+/// change set does not define): JSONDecoder checks little there (it took `{"since":-}`), the
+/// hand-written reader checks the JSON grammar everywhere.
+func inSkippedMember(_ message: String) -> Bool {
+    // "changes: rows[0].extra.a: ..." -> ["rows[0]", "extra", "a"]
+    guard message.hasPrefix("changes: "), let end = message.dropFirst(9).range(of: ": ") else { return false }
+    let path = message.dropFirst(9)[..<end.lowerBound].split(separator: ".").map(String.init)
+    let known = ["format", "protocol", "schema", "hlc0", "sites", "rows", "source"]
+    let row = ["t", "k", "l", "h", "s", "m", "c", "x"]
+    let source = ["site", "unit", "version", "since"]
+    guard let top = path.first else { return false }
+    if top.hasPrefix("rows[") { return path.count > 1 && !row.contains(path[1]) }
+    if top == "source" { return path.count > 1 && !source.contains(path[1]) }
+    return !known.contains(top.split(separator: "[").first.map(String.init) ?? top)
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzBytes(data, size)
@@ -62,7 +78,7 @@ public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         // control characters, unknown escapes or unpaired surrogates.
         let stricter = ["expected a whole number", "appears twice", "nested deeper than", "not valid UTF-8",
                         "control character", "unknown escape", "unpaired surrogate", "is out of range"]
-        guard stricter.contains(where: error.message.contains) else {
+        guard stricter.contains(where: error.message.contains) || inSkippedMember(error.message) else {
             fuzzFailure("the hand-written reader refuses what JSONDecoder accepts (\(error.message))")
         }
     }
