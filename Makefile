@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/reformsync
 
-.PHONY: deps build test demo tour bench release clean
+.PHONY: deps build test demo tour bench release fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -33,6 +33,12 @@ bench: release
 	.build/release/reformsync bench sync
 	.build/release/reformsync bench report
 	.build/release/reformsync bench daemon
+
+# libFuzzer targets (Fuzz/) for every decoder of outside input, each run FUZZ_RUNS times (default
+# 1,000,000; also FUZZ_TIMEOUT, FUZZ_RSS_MB, FUZZ_SANITIZE): prints executions, coverage and crashes,
+# fails if any target crashed. Not part of `make test`; builds into .build-fuzz/ (scripts/fuzz.sh).
+fuzz: deps
+	@scripts/fuzz.sh
 
 clean:
 	rm -rf .build

@@ -92,11 +92,14 @@ let package = Package(
             // SQLite's result codes: a full disk (507) and a read-only replica (503) are told apart.
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Spreadsheet exports (CSV) read with line numbers, and their rows checked against a table:
+        // what `reformsync import-csv` does before it opens a transaction (a library, so fuzzing reaches it).
+        .target(name: "CSVImport", dependencies: ["ReformData"]),
         // Configuration files (YAML) with REFORMSYNC_* environment overrides.
         .target(name: "ReformsyncConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The command line: thin, calls the modules above.
         .executableTarget(name: "reformsync", dependencies: [
-            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig", "NodeSync", "Benchmarks", "Aggregation", "SeedScenario", "Daemon", "Dashboard",
+            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig", "NodeSync", "Benchmarks", "Aggregation", "SeedScenario", "Daemon", "Dashboard", "CSVImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -139,3 +142,25 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (`make fuzz`, scripts/fuzz.sh), declared only when REFORMSYNC_FUZZ=1 so that the
+// normal build and `make test` never see them: each exports `LLVMFuzzerTestOneInput` and must be built
+// with `-sanitize=fuzzer` (see scripts/fuzz.sh), which an ordinary `swift build` does not pass.
+if Context.environment["REFORMSYNC_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzChangeSet", ["WireProtocol", "CRDT", "ReformData"]),
+        ("FuzzMessages", ["WireProtocol", "CRDT", "ReformData"]),
+        ("FuzzGzip", ["WireProtocol"]),
+        ("FuzzCSV", ["CSVImport", "ReformData"]),
+        ("FuzzConfig", ["ReformsyncConfig"]),
+        ("FuzzLocalAPI", ["ReformData", "CRDT"]),
+    ]
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"))
+    for target in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: target.name, dependencies: target.dependencies + ["FuzzSupport"], path: "Fuzz/\(target.name)",
+            // libFuzzer brings `main`: the target has no top-level code (see Fuzz/FuzzSupport).
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}

@@ -11,6 +11,15 @@ extension ReformsyncConfiguration {
             guard let text = String(data: data, encoding: .utf8) else { throw ConfigError(file: path, message: "not UTF-8 text") }
             yaml = text
         }
+        return try load(yaml: yaml, path: path, environment: environment)
+    }
+
+    /// Reads a configuration from YAML text (nil: defaults) with `REFORMSYNC_*` environment overrides.
+    ///
+    /// What ``load(path:environment:)`` does once the file is read; tests and the fuzz target
+    /// `FuzzConfig` call it with text. `path` names the file in errors, and a relative `data_dir`
+    /// is taken relative to its directory (nil: no file).
+    public static func load(yaml: String?, path: String?, environment: [String: String]) throws(ConfigError) -> ReformsyncConfiguration {
         var source = try ConfigSource(file: path ?? "defaults", yaml: yaml, environment: environment)
         var config = ReformsyncConfiguration(dataDirectory: defaultDataDirectory(environment: environment))
         config.role = try source.string("role", allowed: ["node", "hub"]) ?? config.role

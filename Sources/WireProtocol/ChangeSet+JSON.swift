@@ -95,7 +95,7 @@ extension ChangeSet: JSONWritable, JSONReadable {
                 case "hlc0": hlc0 = try scanner.readUInt64(member(path, key))
                 case "sites": sites = try ChangeSet.readSites(from: &scanner, path: member(path, key))
                 case "rows":
-                    // A repeated member replaces the first, as in JSONDecoder: `readRow` starts over at index 0.
+                    // (The scanner refuses a repeated member name, so `rows` comes once and `readRow` starts at 0.)
                     let rowsPath = member(path, key)
                     try scanner.beginArray(rowsPath)
                     var firstRow = true

@@ -15,6 +15,12 @@ struct JSONScanner {
     /// Nesting depth of arrays and objects, bounded so hostile input cannot exhaust the stack.
     private var depth = 0
     static let maxDepth = 64
+    /// The member names read so far in each open object, outermost first (reused from object to
+    /// object). A name may appear once per object: JSON parsers disagree on which of two
+    /// occurrences counts (JSONDecoder keeps the first, a dictionary the last), so a body that
+    /// repeats one could mean different changes to different readers (found by fuzzing).
+    private var memberNames: [Set<String>] = []
+    private var openObjects = 0
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -40,6 +46,8 @@ struct JSONScanner {
     /// Consumes `{`.
     mutating func beginObject(_ path: @autoclosure () -> String) throws(WireError) {
         try open(UInt8(ascii: "{"), "an object", path())
+        if openObjects == memberNames.count { memberNames.append([]) } else { memberNames[openObjects].removeAll(keepingCapacity: true) }
+        openObjects += 1
     }
 
     /// The next key of the object being read, or nil after its closing `}`.
@@ -50,6 +58,7 @@ struct JSONScanner {
         if peek() == UInt8(ascii: "}") {
             index += 1
             depth -= 1
+            openObjects -= 1
             return nil
         }
         if !first {
@@ -60,12 +69,16 @@ struct JSONScanner {
             if peek() == UInt8(ascii: "}") {
                 index += 1
                 depth -= 1
+                openObjects -= 1
                 return nil
             }
         }
         first = false
         guard peek() == UInt8(ascii: "\"") else { throw unexpected("a quoted member name", path()) }
         let key = try readString(path())
+        guard memberNames[openObjects - 1].insert(key).inserted else {
+            throw WireError("\(prefix(path()))member \"\(key)\" appears twice in one object (each name may appear once)")
+        }
         skipSpace()
         guard peek() == UInt8(ascii: ":") else { throw unexpected("`:` after \"\(key)\"", path()) }
         index += 1

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CRDT
+import CSVImport
 import Foundation
 import ReformData
 import Replica
@@ -88,14 +89,19 @@ struct ImportCSVCommand: ParsableCommand {
             throw ReportableError.input("\(label): no header row; the first line must name the fields (run `reformsync schema \(schema.name)`)")
         }
 
-        let columns = try Self.columns(header, schema: schema, document: document, label: label)
+        let columns: [String?]
+        do {
+            columns = try CSVTable.columns(header, schema: schema, document: document, label: label)
+        } catch {
+            throw ReportableError.input(error.message)
+        }
         let validator = RecordValidator(table: schema)
         var problems: [Problem] = []
         var accepted: [(line: Int, record: ValidatedRecord)] = []
         var firstLine: [String: Int] = [:]
 
         for row in document.rows.dropFirst() where !row.isBlank {
-            let rowProblems = Self.check(row, columns: columns, validator: validator, keepEmpty: keepEmpty)
+            let rowProblems = CSVTable.check(row, columns: columns, validator: validator, keepEmpty: keepEmpty)
             if !rowProblems.problems.isEmpty {
                 problems += rowProblems.problems.map { Problem(line: row.line, message: $0) }
                 continue
@@ -144,70 +150,6 @@ struct ImportCSVCommand: ParsableCommand {
         }
         let changes = try replica.put(schema.name, records: accepted.map(\.record))
         print("imported \(accepted.count) rows into \(schema.name) (\(created) new, \(updated) existing; \(changes.count) change(s))")
-    }
-
-    /// Header names in file order; nil for an unnamed column left empty (Excel's trailing delimiters).
-    static func columns(_ header: CSVDocument.Row, schema: TableSchema, document: CSVDocument, label: String) throws -> [String?] {
-        var columns: [String?] = []
-        let valid = "id, " + schema.columnNames.joined(separator: ", ")
-        for (index, raw) in header.cells.enumerated() {
-            let name = raw.trimmingCharacters(in: .whitespaces).nfc
-            if name.isEmpty {
-                let used = document.rows.dropFirst().contains { index < $0.cells.count && !$0.cells[index].trimmingCharacters(in: .whitespaces).isEmpty }
-                if used { throw ReportableError.input("\(label):1: column \(index + 1) has no name but holds values; name it with one of: \(valid)") }
-                columns.append(nil)
-                continue
-            }
-            if name != "id" && schema.column(name) == nil {
-                throw ReportableError.input("\(label):1: \(schema.name) has no field '\(name)' (column \(index + 1)); fields are \(valid)")
-            }
-            if columns.contains(name) {
-                throw ReportableError.input("\(label):1: column '\(name)' appears twice in the header")
-            }
-            columns.append(name)
-        }
-        if schema.keyColumns.isEmpty {
-            if !columns.contains("id") {
-                throw ReportableError.input("\(label):1: \(schema.name) needs an id column (its records have no key fields to derive one from)")
-            }
-        } else {
-            let missing = schema.keyColumns.filter { !columns.contains($0) }
-            if !missing.isEmpty {
-                throw ReportableError.input("\(label):1: the header lacks \(missing.joined(separator: ", ")): \(schema.name) ids are derived from \(schema.keyColumns.joined(separator: ", "))")
-            }
-        }
-        return columns
-    }
-
-    /// Every problem of one row (each bad cell, not just the first), or its validated record.
-    static func check(_ row: CSVDocument.Row, columns: [String?], validator: RecordValidator, keepEmpty: Bool)
-        -> (problems: [String], record: ValidatedRecord?) {
-        let table = validator.table.name
-        var problems: [String] = []
-        if let problem = row.problem { problems.append("\(table): \(problem)") }
-        if row.cells.count > columns.count,
-           row.cells[columns.count...].contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-            problems.append("\(table): the row has \(row.cells.count) cells but the header names \(columns.count) columns")
-        } else if row.cells.count < columns.count {
-            problems.append("\(table): the row has \(row.cells.count) cell(s) but the header names \(columns.count) columns")
-        }
-        if !problems.isEmpty { return (problems, nil) }
-
-        var fields: [(String, String)] = []
-        for (index, name) in columns.enumerated() {
-            guard let name else { continue }
-            let text = row.cells[index].trimmingCharacters(in: .whitespacesAndNewlines)
-            if keepEmpty && text.isEmpty { continue }
-            fields.append((name, text))
-            guard name != "id" else { continue }
-            do { _ = try validator.fieldValue(name, text: text) } catch { problems.append(error.description) }
-        }
-        if !problems.isEmpty { return (problems, nil) }
-        do {
-            return ([], try validator.validate(text: fields))
-        } catch {
-            return ([error.description], nil)
-        }
     }
 
     /// Which of `keys` name existing (not deleted) records.

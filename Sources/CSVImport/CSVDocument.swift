@@ -5,29 +5,29 @@ import Foundation
 ///
 /// CSV.swift's `CSVReader` is not used here: it reports no positions, silently drops the character
 /// after a closing quote in `"ab"x`, and lets an unterminated quote swallow the rest of the file.
-struct CSVDocument {
-    struct Row {
+public struct CSVDocument: Sendable {
+    public struct Row: Sendable {
         /// The physical line (1-based) the row starts on; quoted cells with line breaks make later rows start further down.
-        var line: Int
-        var cells: [String]
+        public var line: Int
+        public var cells: [String]
         /// Malformed quoting in this row (the cells are kept as read, literally).
-        var problem: String?
+        public var problem: String?
 
         /// A row with no text at all (blank line, or only delimiters as Excel writes for formatted empty rows).
-        var isBlank: Bool { cells.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
+        public var isBlank: Bool { cells.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
     }
 
-    enum ParseError: Error, CustomStringConvertible {
+    public enum ParseError: Error, CustomStringConvertible, Sendable {
         case notUTF8(line: Int)
         case unterminatedQuote(line: Int)
 
-        var line: Int {
+        public var line: Int {
             switch self {
             case .notUTF8(let line), .unterminatedQuote(let line): return line
             }
         }
 
-        var description: String {
+        public var description: String {
             switch self {
             case .notUTF8:
                 return "the file is not UTF-8 text (in Excel use Save As → \"CSV UTF-8 (Comma delimited)\")"
@@ -37,14 +37,14 @@ struct CSVDocument {
         }
     }
 
-    var rows: [Row]
-    var delimiter: Unicode.Scalar
+    public var rows: [Row]
+    public var delimiter: Unicode.Scalar
 
     /// Decodes UTF-8 `data` (a byte-order mark is skipped) and splits it into rows.
     ///
     /// - Parameter delimiter: nil to detect it from the header line: `;` when that line has `;` and no `,`
     ///   (Vietnamese Excel exports, because of the decimal comma), tab when it has only tabs, `,` otherwise.
-    init(data: Data, delimiter: Unicode.Scalar? = nil) throws(ParseError) {
+    public init(data: Data, delimiter: Unicode.Scalar? = nil) throws(ParseError) {
         guard var text = String(data: data, encoding: .utf8) else {
             throw .notUTF8(line: Self.lineOfFirstInvalidByte(data))
         }
@@ -54,7 +54,7 @@ struct CSVDocument {
         self.rows = try Self.parse(text, delimiter: chosen)
     }
 
-    static func detectDelimiter(_ text: String) -> Unicode.Scalar {
+    public static func detectDelimiter(_ text: String) -> Unicode.Scalar {
         let header = text.unicodeScalars.prefix { $0 != "\n" && $0 != "\r" }
         let has = { (s: Unicode.Scalar) in header.contains(s) }
         if has(";") && !has(",") { return ";" }
@@ -135,7 +135,7 @@ struct CSVDocument {
     }
 
     /// The 1-based line holding the first byte that is not valid UTF-8.
-    static func lineOfFirstInvalidByte(_ data: Data) -> Int {
+    public static func lineOfFirstInvalidByte(_ data: Data) -> Int {
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = data.makeIterator()
         var line = 1
