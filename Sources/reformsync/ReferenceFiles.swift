@@ -1,3 +1,4 @@
+import CSVImport
 import Foundation
 import ReformData
 import Yams
@@ -120,9 +121,9 @@ struct ReferenceFiles {
         }
         let columns: [String?]
         do {
-            columns = try ImportCSVCommand.columns(header, schema: table, document: document, label: path)
+            columns = try CSVTable.columns(header, schema: table, document: document, label: path)
         } catch {
-            let message = ReportableError(error).message
+            let message = error.message
             let prefix = "\(path):1: "
             problems.append(.init(file: path, line: 1, message: message.hasPrefix(prefix) ? String(message.dropFirst(prefix.count)) : message))
             return
@@ -133,7 +134,7 @@ struct ReferenceFiles {
         }
         let validator = RecordValidator(table: table)
         for row in document.rows.dropFirst() where !row.isBlank {
-            let checked = ImportCSVCommand.check(row, columns: columns, validator: validator, keepEmpty: false)
+            let checked = CSVTable.check(row, columns: columns, validator: validator, keepEmpty: false)
             problems += checked.problems.map { .init(file: path, line: row.line, message: $0) }
             if let record = checked.record { records.append(StagedRecord(table: table, record: record, file: path, line: row.line)) }
         }
