@@ -26,6 +26,8 @@ struct CLIWakeTests {
         node.put("initiatives", initiatives(3, prefix: "SD-CLI"))
         #expect(eventually(timeout: 10, every: 0.1) { (try? hub.count("initiatives")) == 3 },
                 "the CLI's writes did not reach the hub within 10 s (\(rounds(daemon)) rounds): the daemon did not notice them")
+        // The round is counted when it ends (after its pull), a moment after the hub has the rows.
+        #expect(eventually(timeout: 10) { rounds(daemon) >= 2 }, "the round that pushed them was not counted")
         #expect(rounds(daemon) == 2, "one CLI write made \(rounds(daemon) - 1) rounds, not one")
         // The round's own commits (cursors, hub version) are the daemon's: they must not start another.
         sleepSeconds(3)
