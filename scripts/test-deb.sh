@@ -15,7 +15,10 @@ ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; }
 check() { # check NAME COMMAND...: passes when the command succeeds
     name=$1; shift
-    if "$@" >"$work/last.txt" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/     /' "$work/last.txt" | head -20; fi
+    # The output goes to last.txt once the command is done, so a check may grep the previous one's.
+    if "$@" >"$work/out.txt" 2>&1; then status=0; else status=1; fi
+    mv "$work/out.txt" "$work/last.txt"
+    if [ "$status" -eq 0 ]; then ok "$name"; else bad "$name"; sed 's/^/     /' "$work/last.txt" | head -20; fi
 }
 mode_of() { stat -c '%U:%G %a' "$1" 2>/dev/null || echo "missing"; }
 expect_mode() { # expect_mode PATH "user:group mode"
@@ -136,10 +139,12 @@ check "the service user reads the token file" runuser -u reformsync -- cat /etc/
 check "setup node again keeps the replica" reformsync setup node --unit SONDUONG --hub-url https://hub2.example.invalid --token rs1_second
 check "... and says so" grep -q 'kept the existing replica' "$work/last.txt"
 check "... with the record still there" reformsync record get initiatives SD-TEST-1 --config /etc/reformsync/district.yaml
+cp /etc/reformsync/district.yaml "$work/district-before.yaml"
 if reformsync setup node --unit BADUNIT --hub-url https://hub.example.invalid --token rs1_x >"$work/last.txt" 2>&1; then
     bad "setup node refuses another unit over an existing replica"
 else
     check "setup node refuses another unit over an existing replica, naming both" grep -q 'replica of unit SONDUONG, not BADUNIT' "$work/last.txt"
+    check "... and leaves the configuration as it was" cmp "$work/district-before.yaml" /etc/reformsync/district.yaml
 fi
 
 # --- init as root hands the files to the folder's owner ---------------------------------------

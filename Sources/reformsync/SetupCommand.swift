@@ -59,18 +59,27 @@ struct SetupOptions: ParsableArguments {
         return try ReformsyncConfiguration.load(path: edit.path, environment: [:])
     }
 
-    /// Creates the data folder for `owner` (0750) and the replica in it, unless one is there.
+    /// Refuses, before anything is written, to set up a unit over another unit's replica.
+    func checkExistingReplica(config path: String, unit: String) throws {
+        let folder = dataDirectory ?? (try? ReformsyncConfiguration.load(path: path, environment: [:]))?.dataDirectory
+        guard let folder else { return }
+        let replicaPath = (folder as NSString).appendingPathComponent("replica.sqlite")
+        guard FileManager.default.fileExists(atPath: replicaPath) else { return }
+        let replica = try Replica.open(path: replicaPath)
+        guard replica.unit == unit else {
+            throw ReportableError.input("\(replicaPath) is the replica of unit \(replica.unit), not \(unit): "
+                + "keep --unit \(replica.unit), or move that file away to start a new replica")
+        }
+    }
+
+    /// Creates the data folder for `owner` (0750) and the replica in it, unless one is there (of
+    /// this unit: `checkExistingReplica` ran before anything was written).
     func createReplica(_ configuration: ReformsyncConfiguration, unit: String, role: ReplicaRole, owner: ServiceOwner) throws {
         let folder = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try owner.hand(folder, mode: 0o750)
         if FileManager.default.fileExists(atPath: configuration.replicaPath) {
-            let replica = try Replica.open(path: configuration.replicaPath)
-            guard replica.unit == unit else {
-                throw ReportableError.input("\(configuration.replicaPath) is the replica of unit \(replica.unit), not \(unit): "
-                    + "keep --unit \(replica.unit), or move that file away to start a new replica")
-            }
-            print("kept the existing replica of \(replica.unit) at \(configuration.replicaPath)")
+            print("kept the existing replica of \(unit) at \(configuration.replicaPath)")
             return
         }
         try InitCommand.create(unit: unit, role: role, dataDirectory: folder, replicaPath: configuration.replicaPath)
@@ -114,6 +123,7 @@ struct SetupNodeCommand: ParsableCommand {
         }
         let owner = try ServiceOwner.named(options.user)
         let path = options.config ?? "/etc/reformsync/district.yaml"
+        try options.checkExistingReplica(config: path, unit: unit)
         var edit = try ConfigFileEdit(path: path)
         let tokenPath = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("token")
         try edit.set("role", "node")
@@ -189,6 +199,7 @@ struct SetupHubCommand: ParsableCommand {
         let unit = try options.validUnit()
         let owner = try ServiceOwner.named(options.user)
         let path = options.config ?? "/etc/reformsync/hub.yaml"
+        try options.checkExistingReplica(config: path, unit: unit)
         var edit = try ConfigFileEdit(path: path)
         try edit.set("role", "hub")
         try edit.set("unit", unit)

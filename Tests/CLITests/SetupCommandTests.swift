@@ -81,8 +81,10 @@ struct SetupCommandTests {
         #expect(result.code == 0, "\(result)")
         #expect(result.stdout.contains("systemctl enable --now reformsync-hub"), "\(result)")
         #expect(try String(contentsOfFile: config, encoding: .utf8).contains("\nunit: SNV "))
+        let configured = try String(contentsOfFile: config, encoding: .utf8)
         let again = runResult(["setup", "hub", "--unit", "TQ", "--config", config, "--user", "nobody"])
         #expect(again.code == 2 && again.stderr.contains("replica of unit SNV, not TQ"), "\(again)")
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == configured, "refused before anything was written")
         #expect(Self.owner(data + "/replica.sqlite") == "nobody:\(Self.nobodyGroup) 640")
     }
 
