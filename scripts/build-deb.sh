@@ -13,6 +13,7 @@ cd "$root"
 
 version=$(sed -n 's/.*static let current = "\([^"]*\)".*/\1/p' Sources/WireProtocol/ReformsyncVersion.swift)
 [ -n "$version" ] || { echo "build-deb: no version in Sources/WireProtocol/ReformsyncVersion.swift" >&2; exit 1; }
+mkdir -p "$out"
 deb="$out/reformsync_${version}_amd64.deb"
 
 # Always asked: SwiftPM rebuilds only what changed, so an up-to-date binary costs seconds.

@@ -19,7 +19,8 @@ struct SetupCommand: ParsableCommand {
             package installed (/etc/reformsync/district.yaml or hub.yaml, comments kept), creates the replica in its \
             data_dir (/var/lib/reformsync) owned by the service user reformsync (folder 0750, files 0640), for a node \
             writes the hub token file (0600, owned by reformsync), and prints the command that starts the service. \
-            An existing replica is kept (setup can be run again to change the hub's address or the token).
+            The units set REFORMSYNC_DATA_DIR=/var/lib/reformsync: with another --data-dir, change the unit too \
+            (`systemctl edit`). An existing replica of the same unit is kept (setup can be run again to change the hub's address or the token).
             """,
         subcommands: [SetupNodeCommand.self, SetupHubCommand.self]
     )
@@ -211,7 +212,7 @@ struct SetupHubCommand: ParsableCommand {
             next, as root:
               reformsync config check --config \(path)
               systemctl enable --now reformsync-hub
-              runuser -u \(owner.name) -- reformsync hub load --config \(path) …   (README "A hub's first set-up")
+              runuser -u \(owner.name) -- reformsync hub load --config \(path) …   (README "Setting up a new hub")
             """)
     }
 }
