@@ -166,6 +166,9 @@ if [ "$status" -ne 0 ] && grep -q 'cannot write /var/lib/reformsync/replica.sqli
 else
     bad "a root-owned replica: the error names the file, owner, mode and the chown to run (exit $status)"
 fi
+runuser -u reformsync -- /usr/bin/reformsync status --config /etc/reformsync/district.yaml >"$work/status.txt" 2>&1
+check "status says the replica is not readable, its size and the chown" sh -c "grep -q 'replica not readable' '$work/status.txt' \
+    && ! grep -q '  replica *0 B' '$work/status.txt' && grep -q 'chown -R reformsync: /var/lib/reformsync' '$work/status.txt'"
 chown -R reformsync: /var/lib/reformsync
 
 # --- setup hub (its own folder here: this machine plays both roles) ---------------------------
