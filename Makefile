@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/reformsync
 
-.PHONY: deps build test demo tour bench release fuzz clean
+.PHONY: deps build test test-deb deb demo tour bench release fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -14,6 +14,15 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	scripts/test-deb.sh
+
+# The Debian package reformsync_VERSION_amd64.deb (release build, dpkg-deb; README "Installing").
+deb: deps
+	SWIFT=$(SWIFT) scripts/build-deb.sh
+
+# Builds the package, lints it, installs it on this machine (root), checks it, purges it.
+test-deb: deps
+	SWIFT=$(SWIFT) scripts/test-deb.sh
 
 # The main job on an embedded default: the hub and the seven district daemons of the Tuyên Quang
 # seed scenario on 127.0.0.1, synced; prints the report and the dashboard's address; Ctrl-C stops.

@@ -116,6 +116,10 @@ public struct NodeStatus: Codable, Sendable {
                                 protocolVersion: ProtocolVersion.current, daemonRunning: daemon != nil, daemonPID: daemon?.pid,
                                 daemonUptimeSeconds: daemon.map { now.timeIntervalSince($0.startedAt) }, daemonAPI: daemon?.api)
         status.daemonSoftware = daemon?.software
+        // The files' size even when the replica cannot be opened (e.g. not writable by this user).
+        status.replicaBytes = ["", "-wal", "-shm"].compactMap {
+            (try? FileManager.default.attributesOfItem(atPath: configuration.replicaPath + $0))?[.size] as? Int64
+        }.reduce(0, +)
         let replica: Replica
         do {
             replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis)
@@ -128,9 +132,6 @@ public struct NodeStatus: Codable, Sendable {
         status.site = replica.site.rawValue
         status.role = replica.role.rawValue
         status.schemaVersion = replica.schema.version
-        status.replicaBytes = ["", "-wal", "-shm"].compactMap {
-            (try? FileManager.default.attributesOfItem(atPath: configuration.replicaPath + $0))?[.size] as? Int64
-        }.reduce(0, +)
         do {
             let meta = try replica.allMeta()
             status.lastSyncAt = meta["last_sync_ok_at"]

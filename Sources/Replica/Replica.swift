@@ -86,6 +86,7 @@ public final class Replica: Sendable {
                             wallClock: @escaping @Sendable () -> UInt64 = Replica.systemMillis,
                             maxClockSkewMillis: UInt64 = Replica.defaultMaxClockSkewMillis) throws -> Replica {
         guard FileManager.default.fileExists(atPath: path) else { throw ReplicaError.notInitialized(path: path) }
+        try ReplicaFileAccess.requireWritable(path)
         do {
             return try Replica(writer: try pool(path: path), schema: schema, location: path, wallClock: wallClock,
                                maxClockSkewMillis: maxClockSkewMillis)

@@ -14,6 +14,8 @@ public enum ReplicaError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A node's local write that the hub's write policy refuses (Protocol §10), refused at once.
     case refused(table: String, key: String, column: String?, code: String, reason: String)
     case corrupt(String)
+    /// The replica file or its folder cannot be written by this process (e.g. created by root).
+    case notWritable(path: String, detail: String, fix: String)
 
     public var description: String {
         switch self {
@@ -45,6 +47,8 @@ public enum ReplicaError: Error, Equatable, Sendable, CustomStringConvertible {
 
         case .corrupt(let message):
             return "replica data is damaged: \(message)"
+        case let .notWritable(path, detail, fix):
+            return "cannot write \(path) (\(detail)): \(fix)"
         }
     }
 }

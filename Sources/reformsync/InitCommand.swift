@@ -11,7 +11,9 @@ struct InitCommand: ParsableCommand {
         discussion: """
             Creates <data-dir>/replica.sqlite with a fresh site id, and for a node <data-dir>/api-token (mode 0600), \
             the token programs send to the daemon's local API (`reformsync api-token` prints it). An existing replica \
-            or token is never overwritten.
+            or token is never overwritten. Run as root in a folder another user owns (the package's \
+            /var/lib/reformsync belongs to the service user reformsync), the files are given to that user \
+            (replica 0640, token 0600) so the service can write them. `reformsync setup` does this and more.
             """
     )
 
@@ -35,16 +37,32 @@ struct InitCommand: ParsableCommand {
         guard let replicaRole = ReplicaRole(rawValue: roleName) else {
             throw ReportableError.input("--role must be node or hub, got \"\(roleName)\"")
         }
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let replica = try Replica.create(path: configuration.replicaPath, unit: unit, role: replicaRole)
-        print("created \(replicaRole.rawValue) replica for unit \(replica.unit) at \(replica.location) (site \(replica.site))")
-        if replicaRole == .node {
+        try Self.create(unit: unit, role: replicaRole, dataDirectory: configuration.dataDirectory, replicaPath: configuration.replicaPath)
+    }
+
+    /// Creates the replica (and a node's API token). Run as root in a folder another user owns
+    /// (the package's /var/lib/reformsync, owned by `reformsync`), the files are given to that
+    /// user: 0640, the token 0600, so the service can write what root created.
+    static func create(unit: String, role: ReplicaRole, dataDirectory: String, replicaPath: String) throws {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let owner = ServiceOwner.of(folder: dataDirectory)
+        do {
+            let replica = try Replica.create(path: replicaPath, unit: unit, role: role)
+            print("created \(role.rawValue) replica for unit \(replica.unit) at \(replica.location) (site \(replica.site))")
+        }  // closed here: SQLite folds the WAL back before the files are handed over
+        var tokenPath: String?
+        if role == .node {
             do {
-                _ = try APIToken.loadOrCreate(dataDirectory: configuration.dataDirectory)
+                _ = try APIToken.loadOrCreate(dataDirectory: dataDirectory)
             } catch {
                 throw ReportableError.failure("the local API's token: \(error)")
             }
-            print("local API token in \(APIToken.path(dataDirectory: configuration.dataDirectory)) (`reformsync api-token` prints it)")
+            tokenPath = APIToken.path(dataDirectory: dataDirectory)
+            print("local API token in \(APIToken.path(dataDirectory: dataDirectory)) (`reformsync api-token` prints it)")
+        }
+        if let owner {
+            try owner.handReplica(dataDirectory: dataDirectory, replicaPath: replicaPath, apiToken: tokenPath)
+            print("files given to \(owner.name), the owner of \(dataDirectory) (replica 0640, token 0600)")
         }
     }
 }

@@ -37,7 +37,7 @@ struct StatusCommand: ParsableCommand {
     }
 
     static func table(_ s: NodeStatus, replicaPath: String) -> String {
-        var lines = ["reformsync status — \(s.unit ?? "?") (\(s.role ?? "no replica")\(s.site.map { ", site \($0)" } ?? ""))   \(s.health.rawValue.uppercased())"]
+        var lines = ["reformsync status — \(s.unit ?? "?") (\(s.role ?? ((s.replicaBytes ?? 0) > 0 ? "replica not readable" : "no replica"))\(s.site.map { ", site \($0)" } ?? ""))   \(s.health.rawValue.uppercased())"]
         func row(_ name: String, _ value: String) { lines.append("  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
         if s.role == "node" {
             let reach = s.hubReachable.map { $0 ? "reachable at the last attempt" : "NOT reachable at the last attempt" } ?? "never contacted"

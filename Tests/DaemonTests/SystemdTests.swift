@@ -25,7 +25,7 @@ struct SystemdTests {
         let binary = try BuiltBinary.require()
         #expect(source.contains("Type=notify"), "\(name) must be Type=notify: the daemon and hub send READY=1")
         #expect(source.contains("RestartPreventExitStatus=2"), "\(name): exit code 2 (bad configuration) must not restart")
-        #expect(source.contains("ExecStart=/usr/local/bin/reformsync "), "\(name): ExecStart changed; update this test")
+        #expect(source.contains("ExecStart=/usr/bin/reformsync "), "\(name): ExecStart changed; update this test")
         guard let analyze = Self.systemdAnalyze else {
             // Recorded in the output; the content checks above still ran.
             print("SKIPPED systemd-analyze verify of \(name): systemd-analyze is not installed on this machine")
@@ -34,7 +34,7 @@ struct SystemdTests {
         let world = try World("unit")
         defer { world.shutdown() }
         // The unit as installed, but starting the binary under test.
-        let unit = world.write(name, source.replacingOccurrences(of: "ExecStart=/usr/local/bin/reformsync ", with: "ExecStart=\(binary) "))
+        let unit = world.write(name, source.replacingOccurrences(of: "ExecStart=/usr/bin/reformsync ", with: "ExecStart=\(binary) "))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: analyze)
         process.arguments = ["verify", unit]
