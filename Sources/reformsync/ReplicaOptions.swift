@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Foundation
 import ReformsyncConfig
 import Replica
@@ -15,6 +16,25 @@ struct ReplicaOptions: ParsableArguments {
         var configuration = try ReformsyncConfiguration.load(path: config)
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         return configuration
+    }
+
+    /// The configuration files `status --data-dir DIR` (without `--config`) looks for, in order,
+    /// after the one recorded in `DIR/daemon.json`: the packaged units' paths.
+    static let defaultConfigPaths = ["/etc/reformsync/district.yaml", "/etc/reformsync/hub.yaml"]
+
+    /// Like ``configuration()``, but with `--data-dir` and no `--config` it reads the configuration
+    /// the daemon uses — the file recorded in `DATA_DIR/daemon.json` (while it runs), else the first of
+    /// ``defaultConfigPaths`` that exists — so hub settings are not reported missing while the
+    /// daemon syncs. The second value says which file was taken (nil: none).
+    func configurationFollowingDaemon() throws -> (configuration: ReformsyncConfiguration, file: String?) {
+        guard config == nil, let dataDirectory else { return (try configuration(), config) }
+        let candidates = [DaemonStateFile.recordedConfig(dataDirectory: dataDirectory)].compactMap { $0 } + Self.defaultConfigPaths
+        guard let file = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            return (try configuration(), nil)
+        }
+        var configuration = try ReformsyncConfiguration.load(path: file)
+        configuration.dataDirectory = dataDirectory
+        return (configuration, file)
     }
 
     /// Opens the replica; received changes (files, pulls) may be stamped at most
