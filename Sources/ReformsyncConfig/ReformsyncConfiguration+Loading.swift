@@ -64,6 +64,7 @@ extension ReformsyncConfiguration {
         config.status.maxSyncAgeSeconds = try source.double("status.max_sync_age", range: 1...31_536_000) ?? config.status.maxSyncAgeSeconds
 
         try source.checkUnknownKeys()
+        config.origins = source.origins
         if config.role == "node", config.hub.token != nil, config.hub.tokenFile != nil {
             throw ConfigError(file: path ?? "environment", key: "hub.token", message: "give either hub.token or hub.token_file, not both")
         }

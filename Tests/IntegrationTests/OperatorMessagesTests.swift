@@ -69,5 +69,25 @@ extension EndToEnd {
             #expect(check.stderr.contains("Permission denied"), "names the reason: \(check)")
             #expect(check.stderr.contains("hub.token_file"), "\(check)")
         }
+
+        /// `config check` shows each effective value and its source: the file's line, or the
+        /// environment variable that overrode it (systemd's REFORMSYNC_DATA_DIR), or the default.
+        @Test("config check prints where each value came from; REFORMSYNC_DATA_DIR overriding data_dir is visible")
+        func configCheckShowsOrigins() throws {
+            let world = try World("msgorigin")
+            defer { world.shutdown() }
+            let config = world.write("node.yaml", "role: node\nunit: SONDUONG\ndata_dir: \(world.root)/from-file\nhub:\n  url: http://127.0.0.1:1\n  token: rs1_x\n")
+            let plain = world.run(["config", "check", "--config", config])
+            #expect(plain.code == 0, "\(plain)")
+            #expect(plain.stdout.contains("data_dir") && plain.stdout.contains("\(world.root)/from-file   (\(config):3)"), "\(plain)")
+            #expect(plain.stdout.contains("hub.url") && plain.stdout.contains("(\(config):5)"), "\(plain)")
+            #expect(plain.stdout.contains("sync.batch_bytes         = 262144   (default)"), "\(plain)")
+            #expect(!plain.stdout.contains("rs1_x"), "the token is not printed: \(plain)")
+
+            let overridden = world.run(["config", "check", "--config", config], wrapper: ["/usr/bin/env", "REFORMSYNC_DATA_DIR=/srv/reformsync-test"])
+            #expect(overridden.code == 0, "\(overridden)")
+            #expect(overridden.stdout.contains("/srv/reformsync-test   (environment REFORMSYNC_DATA_DIR)"), "\(overridden)")
+            #expect(!overridden.stdout.contains("from-file"), "\(overridden)")
+        }
     }
 }
