@@ -89,5 +89,23 @@ extension EndToEnd {
             #expect(overridden.stdout.contains("/srv/reformsync-test   (environment REFORMSYNC_DATA_DIR)"), "\(overridden)")
             #expect(!overridden.stdout.contains("from-file"), "\(overridden)")
         }
+
+        /// The hub's own unit (Sở Nội vụ, a department ranked like the others) enters its data at
+        /// the hub: with none yet, the report says so, not "not synced" as for a district.
+        @Test("the report does not call the hub's own unit 'not synced'")
+        func reportHubUnit() throws {
+            let world = try World("msgreport")
+            defer { world.shutdown() }
+            let hub = try world.makeHub()
+            try hub.start()
+            Reference.seed(hub, districts: ["SONDUONG"])
+            let report = hub.run(["report", "--year", "2023"])
+            #expect(report.code == 0, "\(report)")
+            let lines = report.stdout.split(separator: "\n")
+            let own = try #require(lines.first { $0.contains(Reference.names["SNV"]!) }, "\(report.stdout)")
+            #expect(!own.contains("chưa đồng bộ") && own.contains("nhập tại hub"), "\(own)")
+            let district = try #require(lines.first { $0.contains(Reference.names["SONDUONG"]!) }, "\(report.stdout)")
+            #expect(district.contains("chưa đồng bộ"), "a district without data still says not synced: \(district)")
+        }
     }
 }
