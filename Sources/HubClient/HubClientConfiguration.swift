@@ -89,13 +89,13 @@ public struct HubClientConfiguration: Sendable, Equatable, CustomStringConvertib
 
     /// A description safe for logs: the bearer token is redacted.
     public var description: String {
-        "HubClientConfiguration(baseURL: \(baseURL), bearerToken: \(bearerToken == nil ? "none" : "<redacted>"), "
-            + "caFile: \(caFile ?? "system"), connectTimeout: \(connectTimeout)s, totalTimeout: \(totalTimeout)s, "
-            + "lowSpeed: \(lowSpeedLimit)B/s for \(lowSpeedTime)s, "
-            + "maxSend: \(maxSendBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
-            + "maxReceive: \(maxReceiveBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
-            + "compressRequestsAbove: \(compressRequestsAbove.map { "\($0)B" } ?? "never"), "
-            + "maxResponseBytes: \(maxResponseBytes)B, retry: \(retry))"
+        "hub client (hub.url: \(baseURL), token: \(bearerToken == nil ? "none" : "<redacted>"), "
+            + "hub.ca_file: \(caFile ?? "system CAs"), hub.connect_timeout: \(connectTimeout)s, hub.timeout: \(totalTimeout)s, "
+            + "low speed: \(lowSpeedLimit)B/s for \(lowSpeedTime)s, "
+            + "hub.max_bytes_per_second: send \(maxSendBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
+            + "receive \(maxReceiveBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
+            + "gzip requests above: \(compressRequestsAbove.map { "\($0)B" } ?? "never"), "
+            + "hub.max_response_bytes: \(maxResponseBytes)B, retry: \(retry))"
     }
 
     /// Whether requests go over TLS.
@@ -137,7 +137,7 @@ public struct HubClientConfiguration: Sendable, Equatable, CustomStringConvertib
         if let cap = maxSendBytesPerSecond, cap <= 0 { throw fail("hub.max_bytes_per_second must be > 0") }
         if let cap = maxReceiveBytesPerSecond, cap <= 0 { throw fail("hub.max_bytes_per_second must be > 0") }
         if let threshold = compressRequestsAbove, threshold < 0 { throw fail("compressRequestsAbove must be ≥ 0 (or nil)") }
-        guard maxResponseBytes > 0 else { throw fail("maxResponseBytes (hub.max_response_bytes) must be > 0") }
+        guard maxResponseBytes > 0 else { throw fail("hub.max_response_bytes must be > 0") }
         guard !userAgent.contains(where: \.isNewline) else { throw fail("userAgent must not contain line breaks") }
         if let problem = retry.validationProblem() { throw fail(problem) }
     }

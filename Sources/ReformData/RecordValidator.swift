@@ -149,13 +149,13 @@ public struct RecordValidator: Sendable {
         case .integer:
             // Vietnamese spreadsheets group thousands with a dot: 1.234 is 1234 (groups of three only).
             guard let i = Int64(Self.ungrouped(text) ?? text) else {
-                throw error(column.name, "expected a whole number (thousands may be grouped with dots: 1.234), got \"\(text)\"")
+                throw error(column.name, "expected a whole number, got \"\(text)\" (thousands may be grouped with dots: 1.234)")
             }
             value = .integer(i)
         case .real:
             guard let d = Self.decimal(text), d.isFinite else {
-                throw error(column.name, "expected a number (decimal comma 81,99 or point 81.99; thousands grouped with dots "
-                            + "only before a decimal comma: 1.234,5), got \"\(text)\"")
+                throw error(column.name, "expected a number, got \"\(text)\" (decimal comma 81,99 or point 81.99; "
+                            + "thousands grouped with dots only before a decimal comma: 1.234,5)")
             }
             value = .real(d)
         case .boolean:
