@@ -5,8 +5,8 @@ set -euo pipefail
 
 # faketime: the clock-recovery test runs a node a year ahead; prometheus: its promtool checks the
 # hub's and the daemon's /metrics in the tests; nginx-light: the reverse-proxy test runs
-# Config/nginx-hub.conf in front of a test hub.
-packages=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl faketime prometheus nginx-light)
+# Config/nginx-hub.conf in front of a test hub; caddy: the same for Config/Caddyfile.
+packages=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl faketime prometheus nginx-light caddy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,7 @@ import Testing
 extension EndToEnd {
     /// The shipped `Config/nginx-hub.conf` run by Debian's nginx in front of a real hub, with a
     /// private CA made by openssl, and a real node syncing through it with `hub.ca_file`.
-    @Suite("behind Debian's nginx (Config/nginx-hub.conf)")
+    @Suite("behind a reverse proxy: Debian's nginx and Caddy (Config/nginx-hub.conf, Config/Caddyfile)")
     struct ReverseProxy {
         /// The protocol works over TLS through the nodes' server block (gzip pushes included:
         /// a push above 1 KiB is compressed, and the hub decompresses it); the operator routes
@@ -152,6 +152,42 @@ extension EndToEnd.ReverseProxy {
             for wrong in check.not {
                 #expect(!said.contains(wrong), "\(check.what) must not advise “\(wrong)”: \(result)")
             }
+        }
+    }
+}
+
+extension EndToEnd.ReverseProxy {
+    /// The same checks through Debian's Caddy running the shipped Caddyfile.
+    @Test("a node syncs through Caddy (Config/Caddyfile); the operator routes are only on the operator's site")
+    func syncThroughCaddy() async throws {
+        let world = try World("caddy")
+        defer { world.shutdown() }
+        let ca = try TestCA(in: world.root)
+        let server = try ca.serverCertificate("hub")
+        let hub = try world.makeHub()
+        try hub.start()
+        let caddy = try CaddyProxy(world: world, hubPort: hub.port, certificate: server.certificate, key: server.key)
+        defer { caddy.stop() }
+        Reference.seed(hub, districts: ["SONDUONG"])
+        let node = try world.makeNode("SONDUONG", hub: hub, extraConfig: "  ca_file: \(ca.certificate)\n")
+        node.hubURL = caddy.nodesURL
+        node.writeConfig()
+        node.put("initiatives", (1...60).map {
+            ["id": "SD-\($0)", "unit": "SONDUONG", "year": 2023, "title": "Sáng kiến cải cách hành chính số \($0)"]
+        })
+        let synced = node.sync()
+        #expect(synced.result.code == 0, "\(synced.result)\n\(caddy.log)")
+        #expect(try record(hub.openReplica(), "initiatives", "SD-60") != nil, "the push reached the hub through Caddy")
+        #expect(try record(node.openReplica(), "units", "SNV") != nil, "the pull came back through Caddy")
+
+        let operatorToken = try hub.createOperatorToken()
+        for path in ["/v1/report", "/dashboard", "/metrics", "/", "/v1/"] {
+            let answer = await Self.status(caddy.nodesURL, path, token: operatorToken, ca: ca.certificate)
+            #expect(answer.status == 404 && answer.code == nil, "\(path) on the nodes' site: \(answer), expected Caddy's own 404")
+        }
+        for path in ["/v1/report", "/dashboard", "/metrics"] {
+            let answer = await Self.status(caddy.operatorURL, path, token: operatorToken, ca: ca.certificate)
+            #expect(answer.status == 200, "\(path) on the operator's site: \(answer)")
         }
     }
 }
