@@ -15,7 +15,7 @@ struct StatusCommand: ParsableCommand {
             (and says which). Both show this binary's version, and the running hub's or daemon's when it differs \
             (replaced but not restarted: restart it). With --data-dir and no --config it reads the configuration the \
             running daemon was started with (recorded in DATA_DIR/daemon.json), else /etc/reformsync/district.yaml or \
-            /etc/reformsync/hub.yaml when present, and says which on standard error. Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
+            /etc/reformsync/hub.yaml (the one of the replica's role), and says which on standard error. Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
             status.max_sync_age, changes in quarantine, clock warning, daemon not running), 2 error (the last sync \
             failed, e.g. hub unreachable or token refused; or the replica cannot be read) — for monitoring. A round \
             that failed because the replica itself could not be written (disk full, read-only file system) cannot \
