@@ -25,6 +25,9 @@ public struct ProvinceReport: Codable, Sendable, Equatable {
     public var externalIndices: [ExternalIndexFigure]
     /// The year's publication, when the hub has published it.
     public var publication: PublicationInfo?
+    /// The hub's own unit (e.g. SNV), when the caller knows it: its data is entered at the hub,
+    /// never synced, so the table does not call its missing data "not synced". Not in the JSON.
+    public var hubUnit: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case year, asOf = "as_of", province, methodology, groups, sipas, decision06 = "decision_06", tasks, initiatives

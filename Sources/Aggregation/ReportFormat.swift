@@ -80,6 +80,9 @@ public enum ReportFormat {
         .noCriteria: "Không có tiêu chí áp dụng",
     ]
 
+    /// The hub's own unit has no self-assessment: entered at the hub, so "not synced" would mislead.
+    static let hubUnitMissingText = "Chưa có số liệu (đơn vị của hub: nhập tại hub)"
+
     static let taskStateText: [TaskState: String] = [
         .done: "Hoàn thành", .onTrack: "Đúng tiến độ", .overdue: "Quá hạn", .noReport: "Chưa báo cáo",
     ]
@@ -107,7 +110,9 @@ public enum ReportFormat {
             for unit in group.units {
                 var notes: [String] = []
                 if unit.tie { notes.append("đồng hạng") }
-                if let text = statusText[unit.status], !text.isEmpty {
+                if unit.status == .missing, unit.unit == report.hubUnit {
+                    notes.append(hubUnitMissingText)
+                } else if let text = statusText[unit.status], !text.isEmpty {
                     notes.append(unit.status == .appraisalInProgress ? "\(text): còn \(unit.pendingAppraisals) tiêu chí" : text)
                 }
                 if !unit.excludedCriteria.isEmpty { notes.append("không áp dụng: " + unit.excludedCriteria.joined(separator: ", ")) }

@@ -15,6 +15,9 @@ public struct DaemonStateFile: Codable, Sendable, Equatable {
     public var startedAt: Date
     public var api: String?
     public var software: String
+    /// The configuration file the daemon was started with (absolute; nil: none), so that
+    /// `status --data-dir DIR` reads the same hub settings as the daemon.
+    public var config: String?
     /// The last round's failure (nil after a successful round).
     public var lastError: String?
     public var lastErrorAt: Date?
@@ -22,8 +25,9 @@ public struct DaemonStateFile: Codable, Sendable, Equatable {
     /// The file's size on disk: room for a long error message.
     static let reservedBytes = 8192
 
-    public init(pid: Int32 = getpid(), startedAt: Date = Date(), api: String?, software: String,
+    public init(pid: Int32 = getpid(), startedAt: Date = Date(), api: String?, software: String, config: String? = nil,
                 lastError: String? = nil, lastErrorAt: Date? = nil) {
+        self.config = config
         self.pid = pid
         self.startedAt = startedAt
         self.api = api
@@ -75,6 +79,15 @@ public struct DaemonStateFile: Codable, Sendable, Equatable {
 
     public static func remove(dataDirectory: String) {
         try? FileManager.default.removeItem(atPath: path(dataDirectory: dataDirectory))
+    }
+
+    /// The configuration file the daemon on `dataDirectory` was started with (the file is removed
+    /// when the daemon stops; a stale one from a crash still names the right file).
+    public static func recordedConfig(dataDirectory: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path(dataDirectory: dataDirectory)) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return (try? decoder.decode(DaemonStateFile.self, from: data))?.config
     }
 
     /// The state of a daemon that is running now; nil when none is (a stale file is ignored).

@@ -140,6 +140,9 @@ public enum LocalAPI {
 
     static func encoded<T: Encodable>(_ value: T) throws -> Response {
         let encoder = JSONEncoder()
+        // snake_case like the CLI's --json and the wire protocol (POST /sync's report:
+        // pushed_changes, …); records are dictionaries and keep their schema names.
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))

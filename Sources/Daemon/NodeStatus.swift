@@ -144,7 +144,7 @@ public struct NodeStatus: Codable, Sendable {
             status.hubVersion = meta["hub_version"].flatMap { Int64($0) }
             status.pulledPosition = try replica.cursor("pull").position
             if let hub = status.hubVersion, let pulled = status.pulledPosition { status.hubLag = max(0, hub - pulled) }
-            if meta["last_handshake_at"] != nil || status.lastError != nil { status.hubReachable = status.lastError == nil }
+            if meta["last_handshake_at"] != nil || status.lastError != nil { status.hubReachable = status.lastError.map { $0.contains("hub answered HTTP") } ?? true }
             status.quarantined = try replica.quarantineCount()
             status.ownChangesAhead = try replica.ownChangesAhead()
             status.clockRepairedAt = meta["clock_repaired_at"]

@@ -89,13 +89,13 @@ public struct HubClientConfiguration: Sendable, Equatable, CustomStringConvertib
 
     /// A description safe for logs: the bearer token is redacted.
     public var description: String {
-        "HubClientConfiguration(baseURL: \(baseURL), bearerToken: \(bearerToken == nil ? "none" : "<redacted>"), "
-            + "caFile: \(caFile ?? "system"), connectTimeout: \(connectTimeout)s, totalTimeout: \(totalTimeout)s, "
-            + "lowSpeed: \(lowSpeedLimit)B/s for \(lowSpeedTime)s, "
-            + "maxSend: \(maxSendBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
-            + "maxReceive: \(maxReceiveBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
-            + "compressRequestsAbove: \(compressRequestsAbove.map { "\($0)B" } ?? "never"), "
-            + "maxResponseBytes: \(maxResponseBytes)B, retry: \(retry))"
+        "hub client (hub.url: \(baseURL), token: \(bearerToken == nil ? "none" : "<redacted>"), "
+            + "hub.ca_file: \(caFile ?? "system CAs"), hub.connect_timeout: \(connectTimeout)s, hub.timeout: \(totalTimeout)s, "
+            + "low speed: \(lowSpeedLimit)B/s for \(lowSpeedTime)s, "
+            + "hub.max_bytes_per_second: send \(maxSendBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
+            + "receive \(maxReceiveBytesPerSecond.map { "\($0)B/s" } ?? "unlimited"), "
+            + "gzip requests above: \(compressRequestsAbove.map { "\($0)B" } ?? "never"), "
+            + "hub.max_response_bytes: \(maxResponseBytes)B, retry: \(retry))"
     }
 
     /// Whether requests go over TLS.
@@ -118,26 +118,26 @@ public struct HubClientConfiguration: Sendable, Equatable, CustomStringConvertib
         }
         let lower = baseURL.lowercased()
         guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
-            throw fail("baseURL must start with https:// or http:// (got \"\(baseURL)\")")
+            throw fail("hub.url must start with https:// or http:// (got \"\(baseURL)\")")
         }
         guard Self.curlAcceptsURL(baseURL) else {
-            throw fail("baseURL \"\(baseURL)\" is not a valid URL")
+            throw fail("hub.url \"\(baseURL)\" is not a valid URL")
         }
         if let token = bearerToken, token.isEmpty || token.contains(where: { $0.isNewline || $0 == " " }) {
-            throw fail("bearerToken must be non-empty and contain no spaces or line breaks")
+            throw fail("the token (hub.token or hub.token_file) must be non-empty and contain no spaces or line breaks")
         }
         if let caFile {
             guard access(caFile, R_OK) == 0 else {
-                throw fail("caFile \(caFile) does not exist or is not readable")
+                throw fail("hub.ca_file \(caFile) does not exist or is not readable")
             }
         }
-        guard connectTimeout > 0, connectTimeout.isFinite else { throw fail("connectTimeout must be > 0 seconds") }
-        guard totalTimeout > 0, totalTimeout.isFinite else { throw fail("totalTimeout must be > 0 seconds") }
+        guard connectTimeout > 0, connectTimeout.isFinite else { throw fail("hub.connect_timeout must be > 0 seconds") }
+        guard totalTimeout > 0, totalTimeout.isFinite else { throw fail("hub.timeout must be > 0 seconds") }
         guard lowSpeedLimit >= 0, lowSpeedTime >= 0 else { throw fail("lowSpeedLimit and lowSpeedTime must be ≥ 0") }
-        if let cap = maxSendBytesPerSecond, cap <= 0 { throw fail("maxSendBytesPerSecond must be > 0 (or nil for no cap)") }
-        if let cap = maxReceiveBytesPerSecond, cap <= 0 { throw fail("maxReceiveBytesPerSecond must be > 0 (or nil for no cap)") }
+        if let cap = maxSendBytesPerSecond, cap <= 0 { throw fail("hub.max_bytes_per_second must be > 0") }
+        if let cap = maxReceiveBytesPerSecond, cap <= 0 { throw fail("hub.max_bytes_per_second must be > 0") }
         if let threshold = compressRequestsAbove, threshold < 0 { throw fail("compressRequestsAbove must be ≥ 0 (or nil)") }
-        guard maxResponseBytes > 0 else { throw fail("maxResponseBytes (hub.max_response_bytes) must be > 0") }
+        guard maxResponseBytes > 0 else { throw fail("hub.max_response_bytes must be > 0") }
         guard !userAgent.contains(where: \.isNewline) else { throw fail("userAgent must not contain line breaks") }
         if let problem = retry.validationProblem() { throw fail(problem) }
     }

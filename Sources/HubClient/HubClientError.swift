@@ -93,13 +93,12 @@ public struct HubClientError: Error, CustomStringConvertible, Sendable, Equatabl
             return "request to \(target) timed out\(why) — the link may be down or too slow; "
                 + "check connectivity to the hub, or raise the timeouts for this link."
         case .tls(let message):
-            return "TLS verification failed for \(target): \(message) — install the hub's CA certificate "
-                + "and point caFile at it, and check that the system clock is correct."
+            return "TLS verification failed for \(target): \(message) — " + Self.tlsAdvice(message)
         case .http(let status, let code, let message):
             var text = "hub answered HTTP \(status) for \(target)"
             if let code { text += " [\(code)]" }
             if let message, !message.isEmpty { text += ": \(message)" }
-            return text + " — " + Self.advice(forStatus: status)
+            return text + " — " + Self.advice(forStatus: status, code: code)
         case .tooManyRetries(let attempts, let last):
             return "gave up after \(attempts) attempts: \(last.description)"
         case .invalidConfiguration(let reason):
@@ -118,13 +117,50 @@ public struct HubClientError: Error, CustomStringConvertible, Sendable, Equatabl
         }
     }
 
-    private static func advice(forStatus status: Int) -> String {
+    /// What to do about a TLS failure, by its cause as libcurl/OpenSSL names it: each cause has
+    /// a different fix, and advice for the wrong one (installing a CA for a name mismatch) sends
+    /// the district IT officer the wrong way.
+    static func tlsAdvice(_ message: String) -> String {
+        let text = message.lowercased()
+        if text.contains("subject name") || text.contains("does not match") || text.contains("host name")
+            || text.contains("hostname mismatch") {
+            return "the hub's certificate is not issued for the host name in hub.url: set hub.url to a name the "
+                + "certificate lists (its subjectAltName), or have the hub's administrator issue a certificate for "
+                + "the name the nodes use. (The issuer is trusted and the dates are valid: neither a CA file nor the time setting is the cause.)"
+        }
+        if text.contains("expired") || text.contains("not yet valid") {
+            return "the certificate is not valid at this server's time: check this server's clock "
+                + "(`timedatectl`); if the clock is right, the hub's certificate has expired (or starts later) "
+                + "and its administrator must renew it."
+        }
+        if text.contains("self-signed") || text.contains("self signed") || text.contains("issuer")
+            || text.contains("unknown ca") || text.contains("unable to get") || text.contains("untrusted") {
+            return "this node does not trust the certificate's issuer: install the hub's CA certificate on this "
+                + "server and point hub.ca_file at it (or fix the file hub.ca_file names)."
+        }
+        if text.contains("certificate file") || text.contains("cafile") || text.contains("ca cert") {
+            return "the CA bundle in hub.ca_file cannot be used: it must be a readable PEM file of CA certificates."
+        }
+        return "check the hub's certificate (its name, issuer and validity), hub.ca_file and this server's clock."
+    }
+
+    /// What to do about an HTTP error. `code` is the hub's envelope code: nil means the answer
+    /// was not the hub's own (a reverse proxy's HTML page), which matters for 413 — the limit
+    /// then is the proxy's, not the hub's.
+    private static func advice(forStatus status: Int, code: String?) -> String {
         switch status {
-        case 401: return "the district's bearer token was refused; check the token in the configuration."
+        case 401: return "the hub refused the token (revoked, expired or mistyped): put a valid token "
+            + "in hub.token_file (or hub.token); `reformsync hub token create` at the hub issues one."
+        case 413 where code == nil:
+            return "a reverse proxy in front of the hub refused the upload as too large (its answer is not the hub's): "
+                + "lower sync.batch_bytes in this node's configuration below the proxy's limit, or have the hub's "
+                + "administrator raise the proxy's body limit (nginx: client_max_body_size; Caddy: request_body max_size) "
+                + "to the hub's server.max_body_bytes (8 MiB by default; Config/nginx-hub.conf)."
+        case 413: return "the upload is larger than the hub accepts (its server.max_body_bytes); "
+            + "lower sync.batch_bytes in this node's configuration."
         case 403: return "this district is not allowed to do that; ask the provincial hub administrator."
         case 404: return "the hub does not know this endpoint; check the hub URL and that hub and district versions match."
         case 409: return "the hub reports a conflict; re-run the sync."
-        case 413: return "the upload is too large for the hub; sync in smaller batches."
         case 429: return "the hub is rate limiting this district; wait and retry."
         case 400...499: return "the hub rejected the request; check the district's version and data."
         case 500...599: return "the hub is failing; retry later or contact the provincial hub administrator."

@@ -118,18 +118,45 @@ public struct RecordValidator: Sendable {
         return value
     }
 
+    /// `1.234` / `-1.234.567` (dots between groups of exactly three digits) without the dots;
+    /// nil when `text` is not in that form.
+    static func ungrouped(_ text: String) -> String? {
+        let sign = text.hasPrefix("-") ? "-" : ""
+        let groups = text.dropFirst(sign.count).split(separator: ".", omittingEmptySubsequences: false)
+        guard groups.count > 1, let first = groups.first, (1...3).contains(first.count),
+              groups.dropFirst().allSatisfy({ $0.count == 3 }),
+              groups.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) else { return nil }
+        return sign + groups.joined()
+    }
+
+    /// A real number as Vietnamese spreadsheets and others write it, one reading per text:
+    /// `81,99` (decimal comma), `81.99` (decimal point, when there is no comma), `1.234,5`
+    /// (dots group thousands before a decimal comma). A comma with dots elsewhere is refused.
+    static func decimal(_ text: String) -> Double? {
+        guard let comma = text.firstIndex(of: ",") else { return Double(text) }
+        let whole = String(text[..<comma]), fraction = text[text.index(after: comma)...]
+        guard !fraction.contains(","), !fraction.contains("."), !fraction.isEmpty else { return nil }
+        let digits = whole.contains(".") ? ungrouped(whole) : whole
+        guard let digits else { return nil }
+        return Double(digits + "." + fraction)
+    }
+
     func value(text: String, for column: ColumnSchema) throws(RecordError) -> Value {
         if text.isEmpty { return .null }
         let value: Value
         switch column.type {
         case .text: value = .text(text)
         case .integer:
-            guard let i = Int64(text) else { throw error(column.name, "expected a whole number, got \"\(text)\"") }
+            // Vietnamese spreadsheets group thousands with a dot: 1.234 is 1234 (groups of three only).
+            guard let i = Int64(Self.ungrouped(text) ?? text) else {
+                throw error(column.name, "expected a whole number, got \"\(text)\" (thousands may be grouped with dots: 1.234)")
+            }
             value = .integer(i)
         case .real:
-            // Vietnamese spreadsheets write 81,99 for 81.99.
-            let dotted = text.contains(".") ? text : text.replacingOccurrences(of: ",", with: ".")
-            guard let d = Double(dotted), d.isFinite else { throw error(column.name, "expected a number, got \"\(text)\"") }
+            guard let d = Self.decimal(text), d.isFinite else {
+                throw error(column.name, "expected a number, got \"\(text)\" (decimal comma 81,99 or point 81.99; "
+                            + "thousands grouped with dots only before a decimal comma: 1.234,5)")
+            }
             value = .real(d)
         case .boolean:
             switch text.lowercased() {

@@ -10,6 +10,8 @@ struct ConfigSource {
     let root: Node.Mapping?
     let environment: [String: String]
     private(set) var known: Set<String> = []
+    /// Where each key found came from: `FILE:LINE` or `environment REFORMSYNC_…`.
+    private(set) var origins: [String: String] = [:]
 
     init(file: String, yaml: String?, environment: [String: String]) throws(ConfigError) {
         self.file = file
@@ -40,7 +42,10 @@ struct ConfigSource {
     /// The raw text of `key` (dotted path), from the environment first, then the file.
     mutating func text(_ key: String) throws(ConfigError) -> (value: String, line: Int?, fromEnvironment: Bool)? {
         known.insert(key)
-        if let value = environment[Self.environmentName(key)] { return (value, nil, true) }
+        if let value = environment[Self.environmentName(key)] {
+            origins[key] = "environment \(Self.environmentName(key))"
+            return (value, nil, true)
+        }
         var mapping = root
         let parts = key.split(separator: ".").map(String.init)
         for (i, part) in parts.enumerated() {
@@ -50,6 +55,7 @@ struct ConfigSource {
                     throw ConfigError(file: file, line: node.mark?.line, key: key, message: "expected a single value, not a list or section")
                 }
                 if scalar.string == "~" || scalar.string == "null" || scalar.string.isEmpty { return nil }
+                origins[key] = node.mark.map { "\(file):\($0.line)" } ?? file
                 return (scalar.string, node.mark?.line, false)
             }
             guard let next = node.mapping else {

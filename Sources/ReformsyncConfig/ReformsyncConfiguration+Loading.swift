@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension ReformsyncConfiguration {
     /// Reads a configuration file (nil: defaults) with `REFORMSYNC_*` environment overrides.
@@ -70,6 +73,7 @@ extension ReformsyncConfiguration {
         config.status.maxSyncAgeSeconds = try source.double("status.max_sync_age", range: 1...31_536_000) ?? config.status.maxSyncAgeSeconds
 
         try source.checkUnknownKeys()
+        config.origins = source.origins
         if config.role == "node", config.hub.token != nil, config.hub.tokenFile != nil {
             throw ConfigError(file: path ?? "environment", key: "hub.token", message: "give either hub.token or hub.token_file, not both")
         }
@@ -80,11 +84,52 @@ extension ReformsyncConfiguration {
     public func hubToken() throws(ConfigError) -> String? {
         if let token = hub.token { return token }
         guard let file = hub.tokenFile else { return nil }
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: file, key: "hub.token_file", message: "cannot read the token file")
+        let data: Data
+        do {
+            data = try Self.readFile(file)
+        } catch {
+            throw ConfigError(file: file, key: "hub.token_file", message: "cannot read the token file as user \(Self.currentUserName()) "
+                + "(uid \(getuid())): \(error.reason) — the service runs as that user: give it read access, e.g. "
+                + "`chown root:\(Self.currentGroupName()) \(file) && chmod 0640 \(file)`")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: file, key: "hub.token_file", message: "the token file is not UTF-8 text")
         }
         let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty else { throw ConfigError(file: file, key: "hub.token_file", message: "the token file is empty") }
         return token
+    }
+
+    /// Why a file could not be read: the OS's own words (errno), e.g. "Permission denied".
+    struct ReadFailure: Error { var reason: String }
+
+    /// Reads a whole file with open/read, keeping errno's text for the message.
+    static func readFile(_ path: String) throws(ReadFailure) -> Data {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadFailure(reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReadFailure(reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { return data }
+            data.append(contentsOf: buffer[0..<n])
+            if data.count > 1 << 20 { throw ReadFailure(reason: "larger than 1 MiB: not a token file") }
+        }
+    }
+
+    /// This process's user name (the service user under systemd), or its uid.
+    static func currentUserName() -> String {
+        guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return "uid \(getuid())" }
+        return String(cString: name)
+    }
+
+    static func currentGroupName() -> String {
+        guard let entry = getgrgid(getgid()), let name = entry.pointee.gr_name else { return "\(getgid())" }
+        return String(cString: name)
     }
 }

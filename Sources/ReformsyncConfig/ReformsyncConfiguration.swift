@@ -23,6 +23,10 @@ public struct ReformsyncConfiguration: Sendable, Equatable {
     public var api: APISettings
     /// When `reformsync status` calls a node degraded.
     public var status: StatusSettings
+    /// Where each key read from outside came from: `FILE:LINE` or `environment REFORMSYNC_…`
+    /// (absent: the default). `config check` prints it, so an environment variable silently
+    /// overriding the file (systemd's `REFORMSYNC_DATA_DIR`) is visible.
+    public var origins: [String: String] = [:]
 
     public init(role: String = "node", unit: String? = nil, dataDirectory: String = ReformsyncConfiguration.defaultDataDirectory(),
                 logLevel: String = "info", hub: HubSettings = HubSettings(), server: ServerSettings = ServerSettings(),
@@ -45,8 +49,13 @@ public struct ReformsyncConfiguration: Sendable, Equatable {
     /// The replica file inside the data directory.
     public var replicaPath: String { (dataDirectory as NSString).appendingPathComponent("replica.sqlite") }
 
-    /// `/var/lib/reformsync` when it exists (the systemd StateDirectory), otherwise
-    /// `$XDG_DATA_HOME/reformsync` or `~/.local/share/reformsync`.
+    /// The default data folder, in the one wording every document and `--help` uses.
+    public static let defaultDataDirectoryDescription =
+        "$STATE_DIRECTORY (set by systemd), else /var/lib/reformsync when this user can write to it, "
+        + "else $XDG_DATA_HOME/reformsync, else ~/.local/share/reformsync"
+
+    /// The data folder when neither `data_dir` nor `REFORMSYNC_DATA_DIR` is set:
+    /// ``defaultDataDirectoryDescription``.
     public static func defaultDataDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let dir = environment["STATE_DIRECTORY"], !dir.isEmpty { return dir.split(separator: ":").first.map(String.init) ?? dir }
         if FileManager.default.isWritableFile(atPath: "/var/lib/reformsync") { return "/var/lib/reformsync" }

@@ -65,9 +65,10 @@ struct DaemonCommand: AsyncParsableCommand {
         }
         let software = SyncSession.software
         let dataDirectory = configuration.dataDirectory
+        let configFile = options.config.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let announce: @Sendable (String?) -> Void = { api in
             do {
-                try failures.attach(DaemonStateFile(api: api, software: software), dataDirectory: dataDirectory)
+                try failures.attach(DaemonStateFile(api: api, software: software, config: configFile), dataDirectory: dataDirectory)
             } catch {
                 logger.warning("cannot write \(DaemonStateFile.path(dataDirectory: dataDirectory)): \(error); `reformsync status` will say the daemon is not running")
             }

@@ -102,11 +102,16 @@ final class DemoRunner {
         }
     }
 
+    /// The daemon's `POST /sync?wait=1` answer (snake_case, as every JSON reformsync prints).
     struct SyncReportLine: Decodable {
         var pushedChanges: Int
         var pulledChanges: Int
         var bytesSent: Int
         var bytesReceived: Int
+        enum CodingKeys: String, CodingKey {
+            case pushedChanges = "pushed_changes", pulledChanges = "pulled_changes"
+            case bytesSent = "bytes_sent", bytesReceived = "bytes_received"
+        }
     }
 
     /// Each district's own published rank, read from its replica (what it sees offline).

@@ -14,7 +14,9 @@ struct ImportCSVCommand: ParsableCommand {
             (e.g. assessment_scores: unit, year, criterion) derive each record's id from them, so the id column \
             is optional there; the other tables need an "id" column.
 
-            Cells are read the way Vietnamese spreadsheets write them: decimal comma (81,99), dates DD/MM/YYYY \
+            Cells are read the way Vietnamese spreadsheets write them: whole numbers with dots between thousands \
+            (1.234 = 1234); decimal comma (81,99 = 81.99), also with grouped thousands (1.234,5 = 1234.5); a number \
+            with a dot and no comma in a decimal field is a decimal point (81.99); dates DD/MM/YYYY \
             or YYYY-MM-DD, booleans có/không (or true/false, 1/0, x). Text is stored in Unicode NFC. The file \
             must be UTF-8 (a byte-order mark is fine; in Excel use "CSV UTF-8"); lines may end in CRLF; a quoted \
             cell may span several lines. The delimiter is ";" when the header line has ";" and no ",", tab when \

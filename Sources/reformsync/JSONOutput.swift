@@ -2,11 +2,20 @@ import Foundation
 import ReformData
 
 /// JSON for standard output: sorted keys, readable, Vietnamese unescaped.
+///
+/// Every `--json` output goes through here and uses one key style, snake_case, as the wire
+/// protocol does: property names are converted (`pendingChanges` → `pending_changes`); the
+/// fields of records (dictionaries) are printed as the schema names them.
 enum JSONOutput {
     static func string<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
         let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        let text = String(decoding: try encoder.encode(value), as: UTF8.self)
+        // Foundation prints an empty array or object as "[", a blank line, "]": print `[]` / `{}`.
+        // (A line break never occurs inside a JSON string, so only structure matches.)
+        return text.replacingOccurrences(of: #"\[\n\s*\]"#, with: "[]", options: .regularExpression)
+            .replacingOccurrences(of: #"\{\n\s*\}"#, with: "{}", options: .regularExpression)
     }
 
     static func print<T: Encodable>(_ value: T, pretty: Bool = true) throws {

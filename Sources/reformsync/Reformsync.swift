@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReformData
+import ReformsyncConfig
 import WireProtocol
 
 /// The `reformsync` command: replica data, exchange files, sync, hub and daemon.
@@ -14,7 +15,9 @@ struct Reformsync: AsyncParsableCommand {
             wait for the network. Replicas converge by CRDT merge with the provincial hub.
 
             Every command that touches a replica takes --config PATH (YAML, see Config/) or --data-dir PATH; \
-            without either it uses $REFORMSYNC_DATA_DIR, /var/lib/reformsync when present, or ~/.local/share/reformsync.
+            without either it uses $REFORMSYNC_DATA_DIR when set (it also overrides a file's data_dir), else the \
+            default data folder: \(ReformsyncConfiguration.defaultDataDirectoryDescription). `reformsync config check` \
+            shows which one applies and why.
 
             Exit codes: 0 success; 1 failure (not found, unreachable, damaged file); 2 bad input \
             (unknown table or field, wrong type, bad file, bad arguments).

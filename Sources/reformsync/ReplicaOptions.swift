@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Foundation
 import ReformsyncConfig
 import Replica
@@ -15,6 +16,32 @@ struct ReplicaOptions: ParsableArguments {
         var configuration = try ReformsyncConfiguration.load(path: config)
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         return configuration
+    }
+
+    /// The configuration files `status --data-dir DIR` (without `--config`) looks for, in order,
+    /// after the one recorded in `DIR/daemon.json`: the packaged units' paths.
+    static let defaultConfigPaths = ["/etc/reformsync/district.yaml", "/etc/reformsync/hub.yaml"]
+
+    /// Like ``configuration()``, but with `--data-dir` and no `--config` it reads the configuration
+    /// the daemon uses — the file recorded in `DATA_DIR/daemon.json` (while it runs), else the first of
+    /// ``defaultConfigPaths`` that is readable, valid and of the replica's role — so hub settings are not reported missing while the
+    /// daemon syncs. The second value says which file was taken (nil: none).
+    func configurationFollowingDaemon() throws -> (configuration: ReformsyncConfiguration, file: String?) {
+        guard config == nil, let dataDirectory else { return (try configuration(), config) }
+        if let recorded = DaemonStateFile.recordedConfig(dataDirectory: dataDirectory), FileManager.default.fileExists(atPath: recorded) {
+            var configuration = try ReformsyncConfiguration.load(path: recorded)
+            configuration.dataDirectory = dataDirectory
+            return (configuration, recorded)
+        }
+        // A packaged file counts only when its role is the replica's (a hub's data folder is not
+        // described by district.yaml, nor a node's by hub.yaml).
+        let role = (try? Replica.open(path: (dataDirectory as NSString).appendingPathComponent("replica.sqlite")))?.role.rawValue
+        for file in Self.defaultConfigPaths where FileManager.default.isReadableFile(atPath: file) {
+            guard var configuration = try? ReformsyncConfiguration.load(path: file), role == nil || configuration.role == role else { continue }
+            configuration.dataDirectory = dataDirectory
+            return (configuration, file)
+        }
+        return (try configuration(), nil)
     }
 
     /// Opens the replica; received changes (files, pulls) may be stamped at most

@@ -62,9 +62,10 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let replica = try options.openReplica()
         guard replica.role == .hub else { throw ReportableError.input(AggregationError.notHub(unit: replica.unit).description) }
-        let report: ProvinceReport
+        var report: ProvinceReport
         do {
             report = try ProvinceReport.compute(reader: replica.writer, year: year, asOf: asOf ?? ReportDate.string(Date()))
+            report.hubUnit = replica.unit
         } catch let error as AggregationError {
             throw error.isBadInput ? ReportableError.input(error.description) : ReportableError.failure(error.description)
         }

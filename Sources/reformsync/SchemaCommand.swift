@@ -27,8 +27,14 @@ struct SchemaCommand: ParsableCommand {
             if column.required { notes.append("required") }
             if let allowed = column.allowedValues { notes.append("one of " + allowed.joined(separator: "|")) }
             if let references = column.references { notes.append("→ \(references)") }
-            if let range = column.range { notes.append("\(range.lowerBound)…\(range.upperBound)") }
+            if let range = column.range { notes.append("\(Self.number(range.lowerBound))…\(Self.number(range.upperBound))") }
             print("  \(column.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(notes.joined(separator: ", "))\(column.doc.isEmpty ? "" : " — " + column.doc)")
         }
+    }
+
+    /// A bound as people write it: `2000`, not `2000.0`; `0.5` stays `0.5`.
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return String(value)
     }
 }

@@ -13,7 +13,9 @@ struct StatusCommand: ParsableCommand {
             hub is not running, a node's clock is off or a unit's tokens are about to expire. At a node: \
             reads the replica and the daemon's state file directly, so it works whether or not the daemon runs \
             (and says which). Both show this binary's version, and the running hub's or daemon's when it differs \
-            (replaced but not restarted: restart it). Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
+            (replaced but not restarted: restart it). With --data-dir and no --config it reads the configuration the \
+            running daemon was started with (recorded in DATA_DIR/daemon.json), else /etc/reformsync/district.yaml or \
+            /etc/reformsync/hub.yaml (the one of the replica's role), and says which on standard error. Exit code 0 healthy, 1 degraded (never synced, no sync for longer than \
             status.max_sync_age, changes in quarantine, clock warning, daemon not running), 2 error (the last sync \
             failed, e.g. hub unreachable or token refused; or the replica cannot be read) — for monitoring. A round \
             that failed because the replica itself could not be written (disk full, read-only file system) cannot \
@@ -25,7 +27,10 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let configuration = try options.configuration()
+        let (configuration, file) = try options.configurationFollowingDaemon()
+        if let file, options.config == nil {
+            FileHandle.standardError.write(Data("using the configuration \(file) (the daemon's, with --data-dir \(configuration.dataDirectory))\n".utf8))
+        }
         if HubStatusView.isHub(configuration) { return try HubStatusView.run(configuration: configuration, json: json) }
         let status = NodeStatus.gather(configuration: configuration)
         if json {
@@ -40,7 +45,9 @@ struct StatusCommand: ParsableCommand {
         var lines = ["reformsync status — \(s.unit ?? "?") (\(s.role ?? ((s.replicaBytes ?? 0) > 0 ? "replica not readable" : "no replica"))\(s.site.map { ", site \($0)" } ?? ""))   \(s.health.rawValue.uppercased())"]
         func row(_ name: String, _ value: String) { lines.append("  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
         if s.role == "node" {
-            let reach = s.hubReachable.map { $0 ? "reachable at the last attempt" : "NOT reachable at the last attempt" } ?? "never contacted"
+            let refused = s.lastError?.contains("HTTP 401") == true
+            let reach = refused ? "answered, but the hub refused the token (HTTP 401): put a valid token in hub.token_file"
+                : s.hubReachable.map { $0 ? "reachable at the last attempt" : "NOT reachable at the last attempt" } ?? "never contacted"
             row("hub", "\(s.hubURL ?? "(no hub.url)")  \(reach)")
             row("last sync", s.lastSyncAt.map { "\($0) (\(age(s.lastSyncAgeSeconds ?? 0)) ago)" } ?? "never")
             row("pending", "\(s.pendingChanges ?? 0) change(s) (\(bytes(s.pendingBytes ?? 0)))")

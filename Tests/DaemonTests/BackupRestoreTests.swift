@@ -104,11 +104,11 @@ struct BackupRestoreTests {
         #expect(unit.code == 0, "\(unit)")
 
         let first = sync(sonDuong)
-        #expect(first["cursorsRestarted"] as? Bool == true, "the node did not notice the restored hub: \(first)")
+        #expect(first["cursors_restarted"] as? Bool == true, "the node did not notice the restored hub: \(first)")
         _ = sync(hamYen)
         _ = sync(sonDuong)
         let again = sync(hamYen)
-        #expect(again["cursorsRestarted"] as? Bool == false, "the node starts again at every round: \(again)")
+        #expect(again["cursors_restarted"] as? Bool == false, "the node starts again at every round: \(again)")
 
         #expect(try hub.count("initiatives") == 14, "the nodes did not re-deliver what the restored hub lost")
         #expect(try lines(hub.replicaPath, unit: "SONDUONG") == before.sd, "the hub's Sơn Dương rows differ from the node's")
@@ -171,13 +171,13 @@ struct BackupRestoreTests {
         #expect(unit.code == 0, "\(unit)")
 
         let first = sync(sonDuong)
-        #expect(first["cursorsRestarted"] as? Bool == true, "\(first)")
+        #expect(first["cursors_restarted"] as? Bool == true, "\(first)")
         // Hàm Yên lost nothing of its own and its cursor is not above the hub's version by now:
         // only the hub's new epoch tells it to pull again.
         let second = sync(hamYen)
-        #expect(second["cursorsRestarted"] as? Bool == true, "Hàm Yên did not learn of the restore: \(second)")
+        #expect(second["cursors_restarted"] as? Bool == true, "Hàm Yên did not learn of the restore: \(second)")
         _ = sync(sonDuong)
-        #expect(sync(hamYen)["cursorsRestarted"] as? Bool == false)
+        #expect(sync(hamYen)["cursors_restarted"] as? Bool == false)
 
         #expect(try hub.count("initiatives") == 10, "Sơn Dương did not re-deliver what the hub lost")
         #expect(try lines(hub.replicaPath, unit: "SONDUONG") == (try lines(sonDuong.replicaPath, unit: "SONDUONG")))

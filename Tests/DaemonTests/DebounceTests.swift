@@ -75,6 +75,7 @@ struct DebounceTests {
         let started = monotonicSeconds()
         let synced = try daemon.request("POST", "/sync?wait=1", timeout: 15)
         #expect(synced.status == 200, "\(synced)")
+        #expect(synced.object?["pushed_changes"] is Int && synced.object?["pushedChanges"] == nil, "snake_case report: \(synced)")
         #expect(monotonicSeconds() - started < 5, "POST /sync waited for the 20 s debounce")
         #expect(try hub.count("initiatives") == 1)
         sleepSeconds(1)

@@ -28,6 +28,11 @@ struct ValidationTests {
             return
         }
         #expect(error.description.hasPrefix("invalid hub client configuration"))
+        // Messages name the configuration keys an operator edits, never the Swift property names.
+        let setting = ["hub.url", "hub.token", "hub.ca_file", "hub.timeout", "hub.max_bytes_per_second"]
+        #expect(setting.contains { error.description.contains($0) }, "\(error)")
+        #expect(!["baseURL", "caFile", "bearerToken", "totalTimeout", "maxSendBytesPerSecond"].contains { error.description.contains($0) },
+                "\(error)")
     }
 
     @Test("a valid configuration is accepted and never prints the token")

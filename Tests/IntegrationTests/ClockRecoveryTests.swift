@@ -52,7 +52,7 @@ extension EndToEnd {
             #expect(stillRefused.result.code == 1, "\(stillRefused.result)")
             #expect(try node.openReplica().quarantineCount() == 13)
             let show = node.run(["clock", "show", "--json"])
-            #expect((parseJSON(show.stdout) as? [String: Any])?["ownChangesAhead"] as? Int == 13, "\(show)")
+            #expect((parseJSON(show.stdout) as? [String: Any])?["own_changes_ahead"] as? Int == 13, "\(show)")
             let degraded = node.run(["status", "--json"])
             let problems = ((parseJSON(degraded.stdout) as? [String: Any])?["problems"] as? [String]) ?? []
             #expect(problems.contains { $0.contains("quarantine") } && problems.contains { $0.contains("clock repair") }, "\(degraded)")
@@ -63,10 +63,10 @@ extension EndToEnd {
             #expect(repair.code == 0, "\(repair)")
             let report = parseJSON(repair.stdout) as? [String: Any]
             #expect(report?["restamped"] as? Int == 13, "\(repair)")
-            #expect(report?["quarantineResolved"] as? Int == 13, "\(repair)")
+            #expect(report?["quarantine_resolved"] as? Int == 13, "\(repair)")
             #expect(try node.openReplica().quarantineCount() == 0)
             let synced = node.sync()
-            #expect(synced.report?["refusedChanges"] as? Int == 0, "\(synced.result)")
+            #expect(synced.report?["refused_changes"] as? Int == 0, "\(synced.result)")
 
             // Every office write is at the hub, as entered.
             let hubReplica = try hub.openReplica()

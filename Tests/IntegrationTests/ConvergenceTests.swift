@@ -88,9 +88,9 @@ extension EndToEnd {
             // In sync: another round moves nothing.
             for node in nodes {
                 let (_, report) = node.sync()
-                #expect(report?["pushedChanges"] as? Int == 0, "\(node.unit): \(String(describing: report))")
-                #expect(report?["appliedChanges"] as? Int == 0, "\(node.unit): \(String(describing: report))")
-                #expect(report?["pendingChanges"] as? Int == 0)
+                #expect(report?["pushed_changes"] as? Int == 0, "\(node.unit): \(String(describing: report))")
+                #expect(report?["applied_changes"] as? Int == 0, "\(node.unit): \(String(describing: report))")
+                #expect(report?["pending_changes"] as? Int == 0)
             }
         }
 
@@ -122,7 +122,7 @@ extension EndToEnd {
             node.put("assessment_scores", [["unit": "SONDUONG", "year": 2023, "criterion": "C1.2", "self_score": 1.25]])
 
             let (result, report) = node.sync()
-            #expect(report?["refusedChanges"] as? Int == 0, "\(result)")
+            #expect(report?["refused_changes"] as? Int == 0, "\(result)")
             node.sync()
 
             let hubReplica = try hub.openReplica(), nodeReplica = try node.openReplica()
@@ -288,15 +288,15 @@ extension EndToEnd {
 
             // Back online: one round brings everything.
             let (result, report) = sd.sync()
-            let pushed = try #require(report?["pushedChanges"] as? Int, "\(result)")
-            let batches = try #require(report?["pushBatches"] as? Int)
+            let pushed = try #require(report?["pushed_changes"] as? Int, "\(result)")
+            let batches = try #require(report?["push_batches"] as? Int)
             // Only the current state travels: the new rows (a marker and 3 fields), 1,000 summaries,
             // the deletes (a marker each), the task's progress.
             #expect(pushed == total * 4 + 1_000 + deleted.count + 1, "\(String(describing: report))")
             #expect(batches >= pushed / 505, "batches of at most 500 changes (plus the rest of one row): \(pushed) in \(batches)")
             #expect(batches >= 30, "many batches, not one: \(batches)")
-            #expect(report?["pendingChanges"] as? Int == 0)
-            #expect(report?["refusedChanges"] as? Int == 0)
+            #expect(report?["pending_changes"] as? Int == 0)
+            #expect(report?["refused_changes"] as? Int == 0)
             ys.sync()
 
             let hubReplica = try hub.openReplica()

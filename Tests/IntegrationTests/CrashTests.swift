@@ -53,8 +53,8 @@ extension EndToEnd {
             try hub.start()
             node.follow(hub)
             let (result, report) = node.sync()
-            #expect(report?["pushBatches"] as? Int ?? 0 > 0, "\(result)")
-            #expect(report?["pendingChanges"] as? Int == 0)
+            #expect(report?["push_batches"] as? Int ?? 0 > 0, "\(result)")
+            #expect(report?["pending_changes"] as? Int == 0)
 
             let hubReplica = try hub.openReplica()
             #expect(try hubReplica.liveCount("initiatives") == rows)
@@ -74,7 +74,7 @@ extension EndToEnd {
             node.batchChanges = 2_000
             node.writeConfig()
             let (_, resent) = node.sync()
-            #expect(resent?["pushedChanges"] as? Int == rows * 5, "everything sent again: \(String(describing: resent))")
+            #expect(resent?["pushed_changes"] as? Int == rows * 5, "everything sent again: \(String(describing: resent))")
             #expect(try hubReplica.currentVersion() == Int64(rows), "re-sent rows do not move the hub's version")
             expectSameDump(try dumpLines(hub.replicaPath), dumpBeforeResend, "the hub after every batch came twice")
             // Every field exactly once in the hub's history: nothing applied twice.
@@ -125,7 +125,7 @@ extension EndToEnd {
             #expect(cursorAtKill >= pulled)
 
             let (result, report) = node.sync()
-            let resumedPages = report?["pullPages"] as? Int ?? 0
+            let resumedPages = report?["pull_pages"] as? Int ?? 0
             #expect(resumedPages > 0, "\(result)")
             let nodeReplica = try node.openReplica()
             #expect(try nodeReplica.liveCount("criteria") == rows)
@@ -138,7 +138,7 @@ extension EndToEnd {
             }
             #expect(duplicated.isEmpty, "history entries applied twice at the node: \(duplicated.prefix(5))")
             // The resumed round did not start over: it pulled exactly the rows the node lacked (a marker and 6 fields each).
-            #expect(report?["pulledChanges"] as? Int == (rows - partial) * 7, "resumed where the first round stopped: \(String(describing: report))")
+            #expect(report?["pulled_changes"] as? Int == (rows - partial) * 7, "resumed where the first round stopped: \(String(describing: report))")
         }
     }
 }

@@ -32,7 +32,7 @@ extension EndToEnd {
             try #require(created.code == 0, "\(created)")
             node.writeConfig()
             let first = node.sync()
-            #expect(first.report?["pulledChanges"] as? Int ?? 0 > 0, "\(String(describing: first.report))")
+            #expect(first.report?["pulled_changes"] as? Int ?? 0 > 0, "\(String(describing: first.report))")
 
             let replica = try node.openReplica()
             #expect(try replica.list("units").count == 43)
@@ -45,7 +45,7 @@ extension EndToEnd {
             // Loading again while the node is in sync: nothing new to pull.
             #expect(hub.run(["hub", "load", Self.set2026]).stdout.contains("0 changes"))
             let again = node.sync()
-            #expect(again.report?["pulledChanges"] as? Int == 0, "\(String(describing: again.report))")
+            #expect(again.report?["pulled_changes"] as? Int == 0, "\(String(describing: again.report))")
         }
     }
 }

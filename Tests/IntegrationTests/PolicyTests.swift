@@ -51,8 +51,8 @@ extension EndToEnd {
             let first = node.sync(expectSuccess: false)
             #expect(first.result.code == 1, "\(first.result)")
             #expect(first.result.stderr.contains("refused"), "\(first.result)")
-            #expect(first.report?["pendingChanges"] as? Int == 0, "nothing left pending: \(String(describing: first.report))")
-            #expect(first.report?["pushBatches"] as? Int ?? 0 >= 3, "several batches: \(String(describing: first.report))")
+            #expect(first.report?["pending_changes"] as? Int == 0, "nothing left pending: \(String(describing: first.report))")
+            #expect(first.report?["push_batches"] as? Int ?? 0 >= 3, "several batches: \(String(describing: first.report))")
 
             let listed = node.run(["quarantine", "list", "--json"])
             #expect(listed.code == 0, "\(listed)")
@@ -64,7 +64,7 @@ extension EndToEnd {
             ]
             #expect(refused == expected, "quarantine: \(refused.sorted())")
             #expect(items.count == expected.count)
-            #expect(first.report?["refusedChanges"] as? Int == expected.count)
+            #expect(first.report?["refused_changes"] as? Int == expected.count)
             #expect(items.allSatisfy { !(($0["reason"] as? String) ?? "").isEmpty })
 
             // The hub has none of the refused changes, and every accepted one.
@@ -80,7 +80,7 @@ extension EndToEnd {
 
             // The next round has nothing new refused: success, with the quarantine still listed.
             let second = node.sync()
-            #expect(second.report?["refusedChanges"] as? Int == 0)
+            #expect(second.report?["refused_changes"] as? Int == 0)
             #expect(second.result.stderr.contains("quarantine"), "\(second.result)")
             #expect(try nodeReplica.quarantineCount() == expected.count)
         }

@@ -39,8 +39,8 @@ extension EndToEnd {
             #expect(retried.code == 0 && retried.stdout.contains("5 refused change(s)"), "\(retried)")
             #expect(try node.openReplica().quarantineCount() == 0)
             let again = node.sync(expectSuccess: false)
-            #expect(again.report?["pushedChanges"] as? Int == 5, "the retried changes were sent: \(again.result)")
-            #expect(again.report?["refusedChanges"] as? Int == 5, "\(again.result)")
+            #expect(again.report?["pushed_changes"] as? Int == 5, "the retried changes were sent: \(again.result)")
+            #expect(again.report?["refused_changes"] as? Int == 5, "\(again.result)")
             #expect(try node.openReplica().quarantineCount() == 5)
 
             // Discard SD-1's entry: its title is what it was, the refused title stays in the history.
@@ -58,7 +58,7 @@ extension EndToEnd {
             #expect(try replica.get("initiatives", key: "SD-9") == nil)
             #expect(try replica.quarantineCount() == 0)
             let clean = node.sync()
-            #expect(clean.report?["pushedChanges"] as? Int == 0 && clean.report?["refusedChanges"] as? Int == 0, "\(clean.result)")
+            #expect(clean.report?["pushed_changes"] as? Int == 0 && clean.report?["refused_changes"] as? Int == 0, "\(clean.result)")
             let status = parseJSON(node.run(["status", "--json"]).stdout) as? [String: Any]
             #expect((status?["problems"] as? [String])?.contains { $0.contains("quarantine") } == false, "\(String(describing: status))")
             // The hub's records are untouched by all this.
