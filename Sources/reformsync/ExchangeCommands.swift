@@ -32,23 +32,32 @@ struct ExportChangesCommand: ParsableCommand {
         if let unit, unit.nfc != replica.unit {
             throw ReportableError.input("--unit \(unit) is for the hub's exports; this node's replica is of unit \(replica.unit)")
         }
+        let (set, changes, cursor) = try Self.changeSet(of: replica, since: since) { try replica.changes(after: $0, limit: 50_000) }
+        let bytes = try Self.write(set, to: file)
+        FileHandle.standardError.write(Data("exported \(changes) change(s) of \(set.rows.count) record(s), versions \(since)…\(cursor.position), \(bytes.count) bytes; next time use --since \(cursor.position)\n".utf8))
+    }
+
+    /// Encodes `set` (gzip when the name ends in .gz) to `file` or standard output; returns the bytes.
+    /// Every page from `since` on, gathered into one change set that names this replica as its
+    /// source; `page` reads the page after a cursor (all the node's changes, or a unit's read scope
+    /// at the hub). Returns the set, its number of changes and the cursor after the last page.
+    static func changeSet(of replica: Replica, since: Int64,
+                          page: (ChangeCursor) throws -> ChangePage) throws -> (set: ChangeSet, changes: Int, through: ChangeCursor) {
         var cursor = ChangeCursor(since)
         var changes: [CRDTChange] = []
         var siteUnits: [SiteIDType: String] = [:]
         while true {
-            let page = try replica.changes(after: cursor, limit: 50_000)
-            changes += page.changes
-            siteUnits.merge(page.siteUnits) { a, _ in a }
-            cursor = page.next
-            if !page.hasMore { break }
+            let next = try page(cursor)
+            changes += next.changes
+            siteUnits.merge(next.siteUnits) { a, _ in a }
+            cursor = next.next
+            if !next.hasMore { break }
         }
         let set = ChangeSet(changes: changes, siteUnits: siteUnits, schemaVersion: replica.schema.version,
                             source: .init(site: replica.site.rawValue, unit: replica.unit, version: cursor.position, since: since))
-        let bytes = try Self.write(set, to: file)
-        FileHandle.standardError.write(Data("exported \(changes.count) change(s) of \(set.rows.count) record(s), versions \(since)…\(cursor.position), \(bytes.count) bytes; next time use --since \(cursor.position)\n".utf8))
+        return (set, changes.count, cursor)
     }
 
-    /// Encodes `set` (gzip when the name ends in .gz) to `file` or standard output; returns the bytes.
     static func write(_ set: ChangeSet, to file: String) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]

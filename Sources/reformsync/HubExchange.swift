@@ -22,22 +22,11 @@ enum HubExchange {
     /// `export-changes --unit CODE` at the hub: exactly the changes a pull by `unit` would get.
     static func export(replica: Replica, unit: String, since: Int64, to file: String) throws {
         let service = try service(replica)
-        var cursor = ChangeCursor(since)
-        var changes: [CRDT.Change] = []
-        var siteUnits: [CRDT.SiteID: String] = [:]
-        while true {
-            let page = try replica.writer.read { db in
-                try service.readable(by: unit, after: cursor, limit: 50_000, excludingSite: nil, db)
-            }
-            changes += page.changes
-            siteUnits.merge(page.siteUnits) { a, _ in a }
-            cursor = page.next
-            if !page.hasMore { break }
+        let (set, changes, cursor) = try ExportChangesCommand.changeSet(of: replica, since: since) { cursor in
+            try replica.writer.read { db in try service.readable(by: unit, after: cursor, limit: 50_000, excludingSite: nil, db) }
         }
-        let set = ChangeSet(changes: changes, siteUnits: siteUnits, schemaVersion: replica.schema.version,
-                            source: .init(site: replica.site.rawValue, unit: replica.unit, version: cursor.position, since: since))
         let bytes = try ExportChangesCommand.write(set, to: file)
-        FileHandle.standardError.write(Data("exported for \(unit) (its read scope, as its pull would get): \(changes.count) change(s) of \(set.rows.count) record(s), versions \(since)…\(cursor.position), \(bytes.count) bytes; next time use --since \(cursor.position)\n".utf8))
+        FileHandle.standardError.write(Data("exported for \(unit) (its read scope, as its pull would get): \(changes) change(s) of \(set.rows.count) record(s), versions \(since)…\(cursor.position), \(bytes.count) bytes; next time use --since \(cursor.position)\n".utf8))
     }
 
     /// `import-changes FILE` at the hub: a push from the file's source unit, refusals included.
