@@ -54,7 +54,7 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
             case .missingRequired: return APIError(status: .unprocessableContent, code: "invalid_record", message: error.description)
             case let .refused(_, _, _, code, _):
                 // The hub's own refusal code: who may write is 403, what is written 422.
-                let forbidden = ["hub_only", "not_owner", "append_only"].contains(code)
+                let forbidden = ["hub_only", "not_owner", "append_only", "phase_closed", "submitted"].contains(code)
                 return APIError(status: forbidden ? .forbidden : .unprocessableContent, code: code, message: error.description)
             default: return APIError(status: .unprocessableContent, code: "refused", message: error.description)
             }

@@ -15,8 +15,12 @@ public struct HubSettings: Sendable {
     public var maxBatchChanges: Int
     /// Changes stamped further in the future than this are refused.
     public var maxClockSkewMillis: UInt64
+    /// How long after a season deadline a change written before it is still accepted (Protocol §17.2).
+    public var lateAcceptanceMillis: UInt64
 
-    public init(maxBodyBytes: Int = 8 << 20, maxBatchChanges: Int = 10_000, maxClockSkewMillis: UInt64 = 300_000) {
+    public init(maxBodyBytes: Int = 8 << 20, maxBatchChanges: Int = 10_000, maxClockSkewMillis: UInt64 = 300_000,
+                lateAcceptanceMillis: UInt64 = UInt64(SeasonPolicy.defaultLateAcceptanceDays) * 86_400_000) {
+        self.lateAcceptanceMillis = lateAcceptanceMillis
         self.maxBodyBytes = maxBodyBytes
         self.maxBatchChanges = maxBatchChanges
         self.maxClockSkewMillis = maxClockSkewMillis
@@ -45,6 +49,10 @@ public final class HubService: Sendable {
         self.replica = replica
         self.tokens = try TokenAuthority(writer: replica.writer)
         self.nodes = try NodeRegistry(writer: replica.writer)
+        try replica.writer.write { db in
+            _ = try SiteClocks(db)
+            try LateArrivals.create(db)
+        }
         self.settings = settings
         self.policy = WritePolicy(schema: replica.schema, maxClockSkewMillis: settings.maxClockSkewMillis)
         self.logger = logger
@@ -76,12 +84,24 @@ public final class HubService: Sendable {
         let warning = abs(offset) > skew
             ? "the node's clock is \(abs(offset) / 1000) s \(offset > 0 ? "behind" : "ahead of") the hub; changes stamped more than \(skew / 1000) s ahead are refused: fix the clock (NTP)"
             : nil
+        let nodeClock = try request.nodeClock.map { text -> HLC in
+            guard let raw = UInt64(text) else {
+                throw HubError.badRequest("node_clock \"\(text.prefix(40))\" is not an HLC (a whole number 0…18446744073709551615 written as a string)")
+            }
+            return HLC(rawValue: raw)
+        }
         if let claimed = request.pushedThrough, claimed < 0 {
             throw HubError.badRequest("pushed_through \(claimed) is negative: it is a version of the node's replica (0 or more)")
         }
         try await bindingSite(request.site, unit: unit) {
             try await replica.writer.write { db in
                 try self.nodes.recordHandshake(db, site: request.site, unit: unit, software: request.software, clockOffsetMs: offset)
+                // The node's clock, for the season's back-dating rules (Protocol §17.4).
+                if let clock = nodeClock {
+                    try SiteClocks.contact(db, site: request.site, clock: clock, now: UInt64(now))
+                } else {
+                    try SiteClocks.seen(db, site: request.site, now: UInt64(now))
+                }
                 // The node was acknowledged, under this very epoch, more than this hub holds: the hub's
                 // file is older than what it served (a snapshot or copy put back, not a `backup` file).
                 let recorded = try self.nodes.pushedThrough(db, site: request.site) ?? 0
@@ -164,6 +184,12 @@ public final class HubService: Sendable {
         }
         let known = groups.map { (table: changes[$0.lowerBound].table, key: changes[$0.lowerBound].key) }
         let states = try self.replica.rowStates(known.filter { self.replica.schema.table($0.table) != nil }, db)
+        // The season's rules (Protocol §17), on what this replica knows of the unit's seasons.
+        let seasonYears = Replica.seasonYears(changes)
+        let seasonFacts = seasonYears.isEmpty ? nil : try self.replica.seasonFacts(unit: unit, years: seasonYears, db)
+        let seasonPolicy = SeasonPolicy(lateAcceptanceMillis: settings.lateAcceptanceMillis)
+        var siteFacts: [SiteID: SiteClockFacts] = [:]
+        var lateArrivals: [Change] = []
         var stateIndex = 0
         for (group, row) in zip(groups, known) {
             var stored: (state: RowState, owner: String?)?
@@ -175,6 +201,15 @@ public final class HubService: Sendable {
             var verdicts = self.policy.check(slice, from: unit, storedOwner: stored?.owner, storedRow: stored?.state, nowMillis: now)
             for (i, change) in slice.enumerated() where change.site == self.replica.site && verdicts[i] == nil {
                 verdicts[i] = WritePolicy.Refusal("bad_site", "stamped with the hub's own site id: a node cannot write as the hub")
+            }
+            if let seasonFacts {
+                for (i, change) in slice.enumerated() where verdicts[i] == nil && SeasonPolicy.governance(table: change.table, column: change.column) != nil {
+                    if siteFacts[change.site] == nil { siteFacts[change.site] = try SiteClocks.facts(db, site: change.site.rawValue, now: now) }
+                    verdicts[i] = seasonPolicy.check(change, facts: seasonFacts, storedRow: stored?.state, arrivedAt: now, site: siteFacts[change.site])
+                    if verdicts[i] == nil, !(stored.map { SeasonPolicy.holds($0.state, change) } ?? false), let deadline = LateArrivals.deadline(of: change, facts: seasonFacts), now >= deadline {
+                        lateArrivals.append(change)
+                    }
+                }
             }
             if verdicts.allSatisfy({ $0 == nil }), self.policy.claimsTombstone(slice, storedOwner: stored?.owner, storedRow: stored?.state) {
                 claimed.append((row.table, row.key))
@@ -202,6 +237,8 @@ public final class HubService: Sendable {
             }
         }
         let report = try self.replica.apply(accepted, siteUnits: siteUnits, db)
+        for site in Set(changes.map(\.site)) where site != self.replica.site { try SiteClocks.seen(db, site: site.rawValue, now: now) }
+        try LateArrivals.record(lateArrivals, unit: unit, arrivedAt: now, db)
         for row in claimed { try self.replica.rememberOwner(row.table, key: row.key, owner: unit, db) }
         return (report, refused)
     }

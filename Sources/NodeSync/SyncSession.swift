@@ -80,7 +80,8 @@ public final class SyncSession: Sendable {
         let request = HandshakeRequest(schema: replica.schema.version, site: replica.site.rawValue, unit: replica.unit,
                                        nodeTimeMs: Int64(Replica.systemMillis()), software: Self.software,
                                        hubEpoch: try replica.meta("hub_epoch"),
-                                       pushedThrough: try replica.meta(Self.acknowledgedKey).flatMap { Int64($0) })
+                                       pushedThrough: try replica.meta(Self.acknowledgedKey).flatMap { Int64($0) },
+                                       nodeClock: String(try replica.currentClock().rawValue))
         let response = try await client.sendWithRetry(.post("/v1/handshake", body: try WireJSON.encode(request)))
         count(response, &report)
         let answer = try WireJSON.decode(HandshakeResponse.self, from: response.body, what: "handshake response")

@@ -1,15 +1,17 @@
-/// The reform-data schema of Tuyên Quang province, version 1: every dataset of `shared/DOMAIN.md`.
+/// The reform-data schema of Tuyên Quang province, version 2: every dataset of `shared/DOMAIN.md`,
+/// and (since version 2) the assessment season: phase dates, extensions, the explanation round.
 ///
 /// Ownership follows the province's practice: a unit writes its own self-assessments, evidence,
 /// Decision-06 reports, task progress and initiatives; the hub (Sở Nội vụ) writes units, the
 /// criteria tree, appraisals, surveys, tasks, recognitions and published results.
 public enum ReformSchema {
-    public static let version = 1
+    public static let version = 2
 
     public static let v1 = Schema(version: version, tables: [
         units, methodologies, criteria, criterionExclusions, assessments, assessmentScores,
         surveyResults, externalIndices, services, serviceDeployments, directives, tasks,
         taskAssignees, taskReports, initiatives, initiativeRecognitions, publications, publishedResults,
+        seasons, seasonExtensions,
     ])
 
     static let units = TableSchema("units", doc: "Departments, districts and (since 1/7/2025) communes (đơn vị); units change over time, hence validity dates.",
@@ -65,6 +67,9 @@ public enum ReformSchema {
             ColumnSchema("note", .text),
             ColumnSchema("appraisal_status", .text, writer: .hub, allowed: ["pending", "in_progress", "done"]),
             ColumnSchema("appraised_on", .date, writer: .hub),
+            ColumnSchema("reopened", .boolean, writer: .hub,
+                         doc: "Set by the hub to reopen a submitted self-assessment (Protocol §17.5); a later submission locks it again"),
+            ColumnSchema("reopen_reason", .text, writer: .hub, doc: "Who reopened it and why"),
         ])
 
     static let assessmentScores = TableSchema("assessment_scores",
@@ -78,6 +83,11 @@ public enum ReformSchema {
             ColumnSchema("self_note", .text),
             ColumnSchema("appraised_score", .real, writer: .hub, range: 0...100),
             ColumnSchema("appraisal_note", .text, writer: .hub, doc: "Why the appraisal adjusted the score"),
+            ColumnSchema("explanation", .text, doc: "The unit's explanation (giải trình) of a deduction, in the explanation phase"),
+            ColumnSchema("explanation_evidence", .text, doc: "Evidence added with the explanation (references)"),
+            ColumnSchema("reappraised_score", .real, writer: .hub, range: 0...100, doc: "The final score after re-appraisal"),
+            ColumnSchema("explanation_accepted", .boolean, writer: .hub, doc: "Whether the re-appraisal accepted the explanation"),
+            ColumnSchema("reappraisal_note", .text, writer: .hub, doc: "Why the re-appraisal decided so"),
         ])
 
     static let surveyResults = TableSchema("survey_results",
@@ -206,5 +216,31 @@ public enum ReformSchema {
             ColumnSchema("index_percent", .real, writer: .hub),
             ColumnSchema("rank", .integer, writer: .hub),
             ColumnSchema("ranked_of", .integer, writer: .hub),
+        ])
+
+    static let seasons = TableSchema("seasons",
+        doc: "The assessment season of a year (per ranking group where they differ; group all for the rest): the last day of each phase, Vietnam time (Protocol §17).",
+        key: ["year", "group"], rowWriter: .hub, readScope: .everyone, columns: [
+            ColumnSchema("year", .integer, required: true, writer: .hub, range: 2000...2100),
+            ColumnSchema("group", .text, required: true, writer: .hub, allowed: ["all", "department", "district", "commune"],
+                         doc: "The ranking group the dates apply to; all: every group without its own season"),
+            ColumnSchema("methodology", .text, writer: .hub, references: "methodologies"),
+            ColumnSchema("self_assessment_until", .date, required: true, writer: .hub, doc: "Last day units self-assess and submit"),
+            ColumnSchema("appraisal_until", .date, writer: .hub, doc: "Last day of the appraisal (thẩm định)"),
+            ColumnSchema("explanation_until", .date, writer: .hub, doc: "Last day units explain deductions (giải trình)"),
+            ColumnSchema("reappraisal_until", .date, writer: .hub, doc: "Last day of the re-appraisal"),
+            ColumnSchema("final_on", .date, writer: .hub, doc: "Day the results are approved and published"),
+            ColumnSchema("decision", .text, writer: .hub, doc: "The document that set the dates"),
+        ])
+
+    static let seasonExtensions = TableSchema("season_extensions",
+        doc: "A deadline extended for one unit: a recorded decision, with who decided and why (Protocol §17.3).",
+        key: ["unit", "year", "phase"], owner: "unit", rowWriter: .hub, readScope: .owner, columns: [
+            ColumnSchema("unit", .text, required: true, writer: .hub, references: "units"),
+            ColumnSchema("year", .integer, required: true, writer: .hub, range: 2000...2100),
+            ColumnSchema("phase", .text, required: true, writer: .hub, allowed: ["self_assessment", "explanation"]),
+            ColumnSchema("until", .date, required: true, writer: .hub, doc: "The unit's new last day of the phase"),
+            ColumnSchema("decided_by", .text, required: true, writer: .hub),
+            ColumnSchema("reason", .text, required: true, writer: .hub),
         ])
 }

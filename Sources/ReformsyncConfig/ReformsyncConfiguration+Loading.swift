@@ -53,6 +53,7 @@ extension ReformsyncConfiguration {
         config.server.port = try source.int("server.port", range: 0...65535) ?? config.server.port
         config.server.maxBodyBytes = try source.int("server.max_body_bytes", range: 1024...1 << 30) ?? config.server.maxBodyBytes
         config.server.maxClockSkewSeconds = try source.double("server.max_clock_skew", range: 1...86_400) ?? config.server.maxClockSkewSeconds
+        config.server.lateAcceptanceDays = try source.int("server.late_acceptance_days", range: 0...3_650) ?? config.server.lateAcceptanceDays
 
         config.sync.batchChanges = try source.int("sync.batch_changes", range: 1...100_000) ?? config.sync.batchChanges
         config.sync.batchBytes = try source.int("sync.batch_bytes", range: 1024...64 << 20) ?? config.sync.batchBytes

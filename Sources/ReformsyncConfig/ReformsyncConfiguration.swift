@@ -103,6 +103,12 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxBodyBytes: Int = 8 << 20
     /// Changes stamped further than this in the future are refused.
     public var maxClockSkewSeconds: Double = 300
+    /// How many days after a season deadline a change written before it is still accepted
+    /// (`server.late_acceptance_days`, Protocol §17.2).
+    public var lateAcceptanceDays: Int = 30
+
+    /// `server.late_acceptance_days` in milliseconds.
+    public var lateAcceptanceMillis: UInt64 { UInt64(max(0, lateAcceptanceDays)) * 86_400_000 }
 
     public init(host: String = "127.0.0.1", port: Int = 8443, maxBodyBytes: Int = 8 << 20, maxClockSkewSeconds: Double = 300) {
         self.host = host

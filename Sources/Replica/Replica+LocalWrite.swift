@@ -33,7 +33,7 @@ extension Replica {
             guard let row = existing?.state, let change = try Self.local({ () throws(LocalWriteError) in try LocalWrite.delete(row, table: table, key: key, stamp: stamp) }) else {
                 throw ReplicaError.notFound(table: table, key: key)
             }
-            try checkAsTheHubWould([change], existing: existing)
+            try checkAsTheHubWould([change], existing: existing, db)
             try context.mergeRow(db, store: store, key: key, changes: [change], existing: .some(existing), siteUnits: [:])
             _ = try context.finish(db)
             return change
@@ -52,13 +52,22 @@ extension Replica {
     /// the hub would give, instead of being stored, pushed and quarantined. Stamps are not judged
     /// here (a clock that ran ahead is repaired, not refused: `reformsync clock repair`). The hub's
     /// replica writes anything.
-    func checkAsTheHubWould(_ changes: [Change], existing: StoredRow?) throws(ReplicaError) {
+    ///
+    /// The season's rules (``SeasonPolicy``, Protocol §17) are judged too, on what the replica knows
+    /// of the season: a self-score written after its deadline, or after the unit submitted, is
+    /// refused here, naming the deadline, instead of being refused by the hub.
+    func checkAsTheHubWould(_ changes: [Change], existing: StoredRow?, _ db: Database) throws {
         guard role == .node, let first = changes.first else { return }
         let policy = WritePolicy(schema: schema, maxClockSkewMillis: 0)
-        let verdicts = policy.check(changes, from: unit, storedOwner: existing?.owner, storedRow: existing?.state, nowMillis: first.hlc.millis)
+        var verdicts = policy.check(changes, from: unit, storedOwner: existing?.owner, storedRow: existing?.state, nowMillis: first.hlc.millis)
+        let years = Self.seasonYears(changes)
+        if !years.isEmpty, verdicts.allSatisfy({ $0 == nil }) {
+            let facts = try seasonFacts(unit: unit, years: years, db)
+            verdicts = changes.map { SeasonPolicy().check($0, facts: facts, storedRow: existing?.state) }
+        }
         guard let index = verdicts.firstIndex(where: { $0 != nil }), let refusal = verdicts[index] else { return }
         // The refusal of a field says more than the marker's (which a refused field takes with it).
         let field = verdicts.indices.first { verdicts[$0] == refusal && changes[$0].column != nil } ?? index
-        throw .refused(table: first.table, key: first.key, column: changes[field].column, code: refusal.code, reason: refusal.reason)
+        throw ReplicaError.refused(table: first.table, key: first.key, column: changes[field].column, code: refusal.code, reason: refusal.reason)
     }
 }

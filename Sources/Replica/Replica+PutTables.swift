@@ -9,7 +9,7 @@ extension Replica {
     /// methods, the criteria tree, services: `reformsync hub load`) must not leave the units stored
     /// when the criteria fail. `put(_:records:)` is this with one table. Record by record: required
     /// fields of new rows, append-only rows written once, unchanged values make no change, and at a
-    /// node the hub's write policy (``checkAsTheHubWould(_:existing:)``).
+    /// node the hub's write policy and the season's rules (``checkAsTheHubWould(_:existing:_:)``).
     @discardableResult
     public func put(tables batches: [(table: String, records: [ValidatedRecord])]) throws -> [Change] {
         let stores = try batches.map { try store($0.table) }
@@ -32,7 +32,7 @@ extension Replica {
                     let changes = try Self.local { () throws(LocalWriteError) in
                         try LocalWrite.put(record.values, into: row, table: table, key: record.key, stamp: stamp)
                     }
-                    try checkAsTheHubWould(changes, existing: existing)
+                    try checkAsTheHubWould(changes, existing: existing, db)
                     try context.mergeRow(db, store: store, key: record.key, changes: changes, existing: .some(existing), siteUnits: [:])
                     all += changes
                 }

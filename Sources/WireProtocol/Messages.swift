@@ -18,10 +18,15 @@ public struct HandshakeRequest: Codable, Sendable, Equatable {
     /// was restored from a copy and takes a new epoch (§6.4). Optional; absent before 0.3.0.
     public var hubEpoch: String?
     public var pushedThrough: Int64?
+    /// The node's hybrid logical clock (`last`, §3.1) as a decimal string: every change the node
+    /// has written so far is stamped at or below it. The hub keeps the lowest it sees per day to
+    /// refuse back-dated season changes (§17.4). Optional; absent before 0.4.0.
+    public var nodeClock: String?
 
     public init(protocolMin: Int = ProtocolVersion.supported.lowerBound, protocolMax: Int = ProtocolVersion.supported.upperBound,
                 schema: Int, site: String, unit: String, nodeTimeMs: Int64, software: String? = nil,
-                hubEpoch: String? = nil, pushedThrough: Int64? = nil) {
+                hubEpoch: String? = nil, pushedThrough: Int64? = nil, nodeClock: String? = nil) {
+        self.nodeClock = nodeClock
         self.hubEpoch = hubEpoch
         self.pushedThrough = pushedThrough
         self.protocolMin = protocolMin
@@ -36,7 +41,7 @@ public struct HandshakeRequest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case protocolMin = "protocol_min", protocolMax = "protocol_max", schema, site, unit
         case nodeTimeMs = "node_time_ms", software
-        case hubEpoch = "hub_epoch", pushedThrough = "pushed_through"
+        case hubEpoch = "hub_epoch", pushedThrough = "pushed_through", nodeClock = "node_clock"
     }
 }
 

@@ -63,6 +63,7 @@ extension ConfigCommand.Check {
             rows += [
                 ("server.host", c.server.host), ("server.port", text(c.server.port)),
                 ("server.max_body_bytes", text(c.server.maxBodyBytes)), ("server.max_clock_skew", text(c.server.maxClockSkewSeconds)),
+                ("server.late_acceptance_days", text(c.server.lateAcceptanceDays)),
                 ("sync.batch_changes", text(c.sync.batchChanges)), ("status.max_sync_age", text(c.status.maxSyncAgeSeconds)),
             ]
         }

@@ -49,7 +49,8 @@ struct HubCommand: AsyncParsableCommand {
             let notifier = SystemdNotifier()
             let settings = HubSettings(maxBodyBytes: configuration.server.maxBodyBytes,
                                        maxBatchChanges: max(configuration.sync.batchChanges, 1000),
-                                       maxClockSkewMillis: UInt64(configuration.server.maxClockSkewSeconds * 1000))
+                                       maxClockSkewMillis: UInt64(configuration.server.maxClockSkewSeconds * 1000),
+                                       lateAcceptanceMillis: configuration.server.lateAcceptanceMillis)
             let service = try HubService(replica: replica, settings: settings, logger: logger)
             let host = configuration.server.host
             let dataDirectory = configuration.dataDirectory
