@@ -122,6 +122,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // The assessment season (Protocol §17): its rules, and the hub and nodes judging changes by them (in-process, SQLite).
+        .testTarget(name: "SeasonTests", dependencies: ["Hub", "Replica", "ReformData", "CRDT", "WireProtocol",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // Hub and nodes as real processes on 127.0.0.1, talking through libcurl.
         // Shared by the test targets that run the real binary.
         .target(name: "ReformsyncTestSupport", dependencies: ["CRDT"], path: "Tests/ReformsyncTestSupport"),
