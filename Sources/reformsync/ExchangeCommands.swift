@@ -104,7 +104,10 @@ struct ImportChangesCommand: ParsableCommand {
             throw ReportableError.input("\(file) is not a change-set file: \(error)")
         }
         let decoded = try set.decodedChanges()
-        if replica.role == .hub { return try HubExchange.importFile(file, set: set, decoded: decoded, replica: replica) }
+        if replica.role == .hub {
+            return try HubExchange.importFile(file, set: set, decoded: decoded, replica: replica,
+                                              lateAcceptanceMillis: try options.configuration().server.lateAcceptanceMillis)
+        }
         // A change stamped beyond this server's clock + server.max_clock_skew is refused by the merge
         // itself (Protocol §3.4): the whole file, nothing imported, exit 2.
         // Changes that arrive by file may be unknown to the hub: the node passes them on at its next push.

@@ -8,12 +8,17 @@ struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "Print every version of every field of a record: when, which site and unit, old → new.",
-        discussion: "The trail includes values replaced by later writes, deletes and re-creates, and concurrent writes that lost."
+        discussion: """
+            The trail includes values replaced by later writes, deletes and re-creates, and concurrent writes that lost. \
+            Lines are grouped by field; --chronological orders them by when each was written instead — for a \
+            criterion's score, the season's stages in order: self-score, appraisal, explanation, re-appraisal (Protocol §17.7).
+            """
     )
     @OptionGroup var options: ReplicaOptions
     @Argument(help: "The table.") var table: String
     @Argument(help: "The record id.") var id: String
     @Flag(help: "Print JSON instead of a table.") var json = false
+    @Flag(help: "Order every version by when it was written (its stamp), not by field.") var chronological = false
 
     struct Line: Encodable {
         var field: String
@@ -31,7 +36,11 @@ struct HistoryCommand: ParsableCommand {
         let replica = try options.openReplica()
         let schema = try replica.schema.table(table.nfc) ?? { throw ReplicaError.unknownTable(table) }()
         let entries = try replica.history(schema.name, key: id)
-        let lines = Self.lines(entries, schema: schema)
+        var lines = Self.lines(entries, schema: schema)
+        if chronological {
+            // Stable: versions written together (one stamp) keep the field order.
+            lines = zip(lines, entries).enumerated().sorted { ($0.element.1.stamp, $0.offset) < ($1.element.1.stamp, $1.offset) }.map(\.element.0)
+        }
         if json {
             try JSONOutput.print(lines)
             return

@@ -12,11 +12,12 @@ import WireProtocol
 /// pull, and a file carried to the hub must pass the write policy a push passes — otherwise a USB
 /// stick would be a way round every guard. Both go through ``HubService``'s own functions.
 enum HubExchange {
-    static func service(_ replica: Replica) throws -> HubService {
+    static func service(_ replica: Replica, lateAcceptanceMillis: UInt64 = UInt64(SeasonPolicy.defaultLateAcceptanceDays) * 86_400_000) throws -> HubService {
         var logger = Logger(label: "reformsync.hub.exchange")
         logger.logLevel = .warning
         // The replica was opened with server.max_clock_skew: files get the push's skew bound.
-        return try HubService(replica: replica, settings: HubSettings(maxClockSkewMillis: replica.maxClockSkewMillis), logger: logger)
+        return try HubService(replica: replica, settings: HubSettings(maxClockSkewMillis: replica.maxClockSkewMillis,
+                                                                          lateAcceptanceMillis: lateAcceptanceMillis), logger: logger)
     }
 
     /// `export-changes --unit CODE` at the hub: exactly the changes a pull by `unit` would get.
@@ -31,7 +32,7 @@ enum HubExchange {
 
     /// `import-changes FILE` at the hub: a push from the file's source unit, refusals included.
     static func importFile(_ file: String, set: ChangeSet, decoded: (changes: [CRDT.Change], siteUnits: [CRDT.SiteID: String]),
-                           replica: Replica) throws {
+                           replica: Replica, lateAcceptanceMillis: UInt64) throws {
         guard let source = set.source, !source.unit.isEmpty else {
             throw ReportableError.input("\(file) names no source unit (\"source\": {\"unit\": …}): the hub applies the write policy of the unit that produced a file, so it cannot import this one — nothing was imported")
         }
@@ -45,7 +46,7 @@ enum HubExchange {
             throw ReportableError.input("\(file) is for schema \(set.schema), the hub's is \(replica.schema.version) — nothing was imported")
         }
         let unit = source.unit.nfc
-        let service = try service(replica)
+        let service = try service(replica, lateAcceptanceMillis: lateAcceptanceMillis)
         let (report, refused): (ApplyReport, [RefusedChange])
         do {
             (report, refused) = try service.importChanges(decoded.changes, siteUnits: decoded.siteUnits, from: unit,

@@ -119,9 +119,10 @@ final class HubProcess: @unchecked Sendable {
     var isRunning: Bool { child?.isRunning ?? false }
 
     /// Starts `reformsync hub --config …` and waits for its "listening on http://127.0.0.1:PORT" line.
-    func start(sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// - Parameter wrapper: runs the hub through it, e.g. `faketime -f +2d` (a hub days ahead).
+    func start(wrapper: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
         precondition(child == nil || !child!.isRunning, "the hub is already running")
-        let child = try ChildProcess(["hub", "--config", configPath], outputDirectory: world.logs)
+        let child = try ChildProcess(["hub", "--config", configPath], wrapper: wrapper, outputDirectory: world.logs)
         self.child = child
         starts += 1
         let deadline = monotonicSeconds() + 30
@@ -162,8 +163,8 @@ final class HubProcess: @unchecked Sendable {
     /// The hub's log so far (its standard error).
     var log: String { child?.stderr ?? "" }
 
-    func run(_ arguments: [String], stdin: Data? = nil, sourceLocation: SourceLocation = #_sourceLocation) -> CommandResult {
-        world.run(arguments + ["--config", configPath], stdin: stdin, sourceLocation: sourceLocation)
+    func run(_ arguments: [String], stdin: Data? = nil, wrapper: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) -> CommandResult {
+        world.run(arguments + ["--config", configPath], stdin: stdin, wrapper: wrapper, sourceLocation: sourceLocation)
     }
 
     func createToken(unit: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
