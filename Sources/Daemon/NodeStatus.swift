@@ -61,6 +61,8 @@ public struct NodeStatus: Codable, Sendable {
     /// they differ after the binary was replaced but before the daemon was restarted.
     public var software: String = ReformsyncVersion.software
     public var daemonSoftware: String?
+    /// The unit's assessment season: phase, next deadline, days left (Protocol §17).
+    public var season: SeasonStatus?
 
     enum CodingKeys: String, CodingKey {
         case health, problems, unit, site, role, hubURL = "hub_url", hubReachable = "hub_reachable", lastSyncAt = "last_sync_at"
@@ -70,7 +72,7 @@ public struct NodeStatus: Codable, Sendable {
         case lastError = "last_error", lastErrorAt = "last_error_at", clockOffsetMs = "clock_offset_ms", clockWarning = "clock_warning"
         case protocolVersion = "protocol_version", schemaVersion = "schema_version", replicaBytes = "replica_bytes"
         case daemonRunning = "daemon_running", daemonPID = "daemon_pid", daemonUptimeSeconds = "daemon_uptime_seconds", daemonAPI = "daemon_api"
-        case software, daemonSoftware = "daemon_software"
+        case software, daemonSoftware = "daemon_software", season
     }
 
     /// Every key is always present (`null` when unknown), so monitoring scripts see one stable shape.
@@ -107,6 +109,7 @@ public struct NodeStatus: Codable, Sendable {
         try c.encode(daemonAPI, forKey: .daemonAPI)
         try c.encode(software, forKey: .software)
         try c.encode(daemonSoftware, forKey: .daemonSoftware)
+        try c.encode(season, forKey: .season)
     }
 
     /// Reads everything; never throws: a replica that cannot be read is itself the status (error).
@@ -149,6 +152,9 @@ public struct NodeStatus: Codable, Sendable {
             status.ownChangesAhead = try replica.ownChangesAhead()
             status.clockRepairedAt = meta["clock_repaired_at"]
             status.clockRepairRestamped = meta["clock_repair_restamped"].flatMap { Int($0) }
+            if replica.role == .node {
+                status.season = try SeasonStatus.of(replica, unit: replica.unit, now: UInt64(max(0, now.timeIntervalSince1970 * 1000)))
+            }
             if replica.role == .node {
                 let pending = try SyncSession.pending(replica, measuringBytes: true)
                 status.pendingChanges = pending.count

@@ -53,6 +53,11 @@ struct StatusCommand: ParsableCommand {
             row("pending", "\(s.pendingChanges ?? 0) change(s) (\(bytes(s.pendingBytes ?? 0)))")
             row("hub version", s.hubVersion.map { "\($0) (pulled \(s.pulledPosition ?? 0), lag \(s.hubLag ?? 0))" } ?? "unknown")
         }
+        if let season = s.season {
+            row("season", "\(season.year): " + (season.deadline.map { "\(season.phase.replacingOccurrences(of: "_", with: "-")) phase until \($0) (\(season.daysLeft ?? 0) day(s) left)" } ?? "every phase has ended")
+                + (season.submitted.map { "; \($0)" } ?? "") + (season.warning != nil ? "  ⚠ DEADLINE NEAR" : ""))
+            if let warning = season.warning { row("", "⚠ \(warning)") }
+        }
         row("quarantine", s.quarantined.map { $0 == 0 ? "none" : "\($0) refused change(s): reformsync quarantine list" } ?? "?")
         if let ahead = s.ownChangesAhead, ahead > 0 {
             row("clock", "\(ahead) field(s) stamped ahead of the clock: fix it (NTP), then `reformsync clock repair`")

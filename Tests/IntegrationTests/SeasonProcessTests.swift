@@ -61,6 +61,13 @@ extension EndToEnd {
             let sonduong = nodes["SONDUONG"]!, nahang = nodes["NAHANG"]!
             let show = sonduong.run(["season", "show"])
             #expect(show.code == 0 && show.stdout.contains("self-assessment phase") && show.stdout.contains("day(s) left"), "\(show)")
+            // status: the phase, the deadline, the days left and a warning (the deadline is tomorrow).
+            let status = parseJSON(sonduong.run(["status", "--json"]).stdout) as? [String: Any]
+            let season = status?["season"] as? [String: Any]
+            #expect(season?["phase"] as? String == "self_assessment" && season?["deadline"] as? String == Self.day(1), "\(String(describing: season))")
+            #expect((season?["days_left"] as? Int).map { (1...2).contains($0) } == true && (season?["warning"] as? String)?.contains("day(s) left") == true)
+            #expect(sonduong.run(["status"]).stdout.contains("DEADLINE NEAR"))
+            #expect((parseJSON(nahang.run(["status", "--json"]).stdout) as? [String: Any])?["season"] is NSNull, "NAHANG never received the season")
             // In time, but the link is down: nothing syncs until two days later.
             #expect(Self.score(sonduong, "C1.1", 2).code == 0)
             hub.stop()
