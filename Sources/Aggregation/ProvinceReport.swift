@@ -28,10 +28,15 @@ public struct ProvinceReport: Codable, Sendable, Equatable {
     /// The hub's own unit (e.g. SNV), when the caller knows it: its data is entered at the hub,
     /// never synced, so the table does not call its missing data "not synced". Not in the JSON.
     public var hubUnit: String? = nil
+    /// The year's assessment season per unit (Protocol §17); nil (absent from the JSON) without one.
+    public var season: SeasonReport? = nil
+    /// The stage the appraised totals and indices are computed from, when not the final one
+    /// (`report --stage`); nil (absent from the JSON) for the final scores.
+    public var stage: ReportStage? = nil
 
     enum CodingKeys: String, CodingKey {
         case year, asOf = "as_of", province, methodology, groups, sipas, decision06 = "decision_06", tasks, initiatives
-        case externalIndices = "external_indices", publication
+        case externalIndices = "external_indices", publication, season, stage
     }
 
     /// The ranking of a group ("department" or "district").

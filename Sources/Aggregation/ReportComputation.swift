@@ -11,25 +11,25 @@ extension ProvinceReport {
 
     /// Computes the report in one read transaction, so every figure comes from the same snapshot.
     /// - Parameter asOf: the day, `YYYY-MM-DD`.
-    public static func compute(reader: any DatabaseReader, year: Int, asOf: String) throws -> ProvinceReport {
-        try compute(reader: reader, years: [year], asOf: asOf)[0]
+    public static func compute(reader: any DatabaseReader, year: Int, asOf: String, stage: ReportStage = .final) throws -> ProvinceReport {
+        try compute(reader: reader, years: [year], asOf: asOf, stage: stage)[0]
     }
 
     /// The reports of several years from one snapshot; the score rows are read in a single pass
     /// for all of them. Reports come in the order of `years`.
-    public static func compute(reader: any DatabaseReader, years: [Int], asOf: String) throws -> [ProvinceReport] {
+    public static func compute(reader: any DatabaseReader, years: [Int], asOf: String, stage: ReportStage = .final) throws -> [ProvinceReport] {
         for year in years where !(2000...2100).contains(year) { throw AggregationError.yearOutOfRange(year) }
         guard ReportDate.date(asOf) != nil else { throw AggregationError.badDate(asOf) }
-        return try reader.read { db in try compute(db, years: years, asOf: asOf) }
+        return try reader.read { db in try compute(db, years: years, asOf: asOf, stage: stage) }
     }
 
     /// Computes the report inside a transaction the caller holds.
-    public static func compute(_ db: Database, year: Int, asOf: String) throws -> ProvinceReport {
-        try compute(db, years: [year], asOf: asOf)[0]
+    public static func compute(_ db: Database, year: Int, asOf: String, stage: ReportStage = .final) throws -> ProvinceReport {
+        try compute(db, years: [year], asOf: asOf, stage: stage)[0]
     }
 
     /// Computes the reports of several years inside a transaction the caller holds.
-    public static func compute(_ db: Database, years: [Int], asOf: String) throws -> [ProvinceReport] {
+    public static func compute(_ db: Database, years: [Int], asOf: String, stage: ReportStage = .final) throws -> [ProvinceReport] {
         guard !years.isEmpty else { return [] }
         let units = try UnitDirectory.load(db)
         var methods: [Int: MethodologyInfo] = [:]
@@ -42,7 +42,7 @@ extension ProvinceReport {
             methods[year] = method
         }
         let yearTrees = methods.mapValues { trees[$0.id]! }
-        let totals = try scoreTotals(db, trees: yearTrees, units: units)
+        let totals = try scoreTotals(db, trees: yearTrees, units: units, stage: stage)
         // Sections that do not depend on the year are computed once.
         let decision06 = try decision06(db, units: units)
         let tasks = try tasks(db, asOf: asOf, units: units)
@@ -50,11 +50,13 @@ extension ProvinceReport {
             let survey = try SurveyRows.load(db, year: year)
             return ProvinceReport(
                 year: year, asOf: asOf, province: units.province?.name, methodology: methods[year]!,
-                groups: try rankings(db, year: year, units: units, tree: yearTrees[year]!, totals: totals[year] ?? [:], survey: survey),
+                groups: try rankings(db, year: year, units: units, tree: yearTrees[year]!, totals: totals[year] ?? [:], survey: survey, stage: stage),
                 sipas: sipasSummary(survey, units: units), decision06: decision06, tasks: tasks,
                 initiatives: try initiatives(db, year: year, units: units),
                 externalIndices: try externalIndices(db, year: year),
-                publication: try publication(db, year: year))
+                publication: try publication(db, year: year),
+                season: try SeasonReport.compute(db, year: year, units: units, asOf: asOf),
+                stage: stage == .final ? nil : stage)
         }
     }
 
@@ -95,7 +97,7 @@ extension ProvinceReport {
     /// - index % = (appraised total + survey points) ÷ maximum × 100, rounded to 2 decimals;
     /// - rank: standard competition ranking of the index within the group (1, 2, 2, 4).
     static func rankings(_ db: Database, year: Int, units: UnitDirectory, tree: CriteriaTree,
-                         totals: [String: ScoreTotals], survey: SurveyRows) throws -> [GroupRanking] {
+                         totals: [String: ScoreTotals], survey: SurveyRows, stage: ReportStage = .final) throws -> [GroupRanking] {
         let assessed = Set(try String.fetchAll(db, sql: "SELECT unit FROM assessments WHERE _cl % 2 = 1 AND year = ?", arguments: [year]))
         var exclusions: [String: [String]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT unit, criterion FROM criterion_exclusions WHERE _cl % 2 = 1 AND year = ? ORDER BY criterion",
@@ -122,7 +124,7 @@ extension ProvinceReport {
                     for leaf in tree.leaves(under: criterion) where leaf.applies(to: group) && removed.insert(leaf.id).inserted {
                         maxPoints -= leaf.maxPoints
                         if leaf.survey { surveyMax -= leaf.maxPoints } else {
-                            try total.subtract(db, key: "\(unit.code)/\(year)/\(leaf.id)")
+                            try total.subtract(db, key: "\(unit.code)/\(year)/\(leaf.id)", stage: stage)
                         }
                     }
                 }
@@ -198,8 +200,8 @@ extension ProvinceReport {
         var pending = 0
         var rows = 0
 
-        mutating func subtract(_ db: Database, key: String) throws {
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT self_score, appraised_score FROM assessment_scores WHERE id = ? AND _cl % 2 = 1"),
+        mutating func subtract(_ db: Database, key: String, stage: ReportStage) throws {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT self_score, \(stage.scoreSQL) FROM assessment_scores WHERE id = ? AND _cl % 2 = 1"),
                                              arguments: [key]) else { return }
             let selfScore: Double? = row[0], appraised: Double? = row[1]
             if let selfScore { selfSum -= selfScore; selfCount -= 1 }
@@ -214,7 +216,7 @@ extension ProvinceReport {
     /// groups are summed in SQL as one class; the other rows (group-specific or unknown
     /// criteria, survey leaves) come back per criterion and are added here when the criterion is
     /// a non-survey leaf applying to the unit's group. No join: the unit's group is looked up here.
-    static func scoreTotals(_ db: Database, trees: [Int: CriteriaTree], units: UnitDirectory) throws -> [Int: [String: ScoreTotals]] {
+    static func scoreTotals(_ db: Database, trees: [Int: CriteriaTree], units: UnitDirectory, stage: ReportStage = .final) throws -> [Int: [String: ScoreTotals]] {
         var cases: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
@@ -231,8 +233,8 @@ extension ProvinceReport {
         arguments += years as [any DatabaseValueConvertible]
         let sql = """
             SELECT s.unit, s.year, \(cases.isEmpty ? "s.criterion" : "CASE WHEN \(cases.joined(separator: " OR ")) THEN NULL ELSE s.criterion END") AS class,
-                   SUM(s.self_score), COUNT(s.self_score), SUM(s.appraised_score), COUNT(s.appraised_score),
-                   SUM(s.self_score IS NOT NULL AND s.appraised_score IS NULL), COUNT(*)
+                   SUM(s.self_score), COUNT(s.self_score), SUM(\(stage.scoreSQL)), COUNT(\(stage.scoreSQL)),
+                   SUM(s.self_score IS NOT NULL AND \(stage.scoreSQL) IS NULL), COUNT(*)
             FROM assessment_scores AS s
             WHERE s._cl % 2 = 1 AND s.year IN (\(placeholders(years.count)))
             GROUP BY s.unit, s.year, class

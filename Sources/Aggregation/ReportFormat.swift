@@ -102,6 +102,9 @@ public enum ReportFormat {
             out.append("Chưa công bố kết quả năm \(report.year)")
         }
         out.append("Chỉ số (%) = (điểm thẩm định + điểm điều tra xã hội học) ÷ điểm tối đa của các tiêu chí áp dụng × 100")
+        if let stage = report.stage {
+            out.append("Giai đoạn: \(stage == .self ? "điểm tự đánh giá (xem trước, chưa thẩm định)" : "điểm thẩm định lần đầu (trước giải trình)") — không phải kết quả cuối cùng")
+        }
 
         for group in report.groups {
             out.append("")
@@ -123,6 +126,10 @@ public enum ReportFormat {
                           right: [true, false, true, true, true, true, true, false], rows)
         }
 
+        if let season = report.season {
+            out.append("")
+            out += Self.season(season)
+        }
         out.append("")
         out += externalIndices(report)
         out.append("")
@@ -134,6 +141,22 @@ public enum ReportFormat {
         out.append("")
         out += initiatives(report)
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The season per unit: phase, submission (on time or late), deductions, explained, accepted, late arrivals.
+    static func season(_ season: SeasonReport) -> [String] {
+        let phaseNames = ["self_assessment": "tự đánh giá", "appraisal": "thẩm định", "explanation": "giải trình",
+                          "reappraisal": "thẩm định lại", "final": "phê duyệt", "closed": "đã kết thúc"]
+        var out = ["Kỳ đánh giá năm \(season.year) (hạn tự đánh giá \(season.phases["self_assessment"].map(ReportDate.vietnamese) ?? "—"))"]
+        let rows = season.units.map { unit -> [String] in
+            let submitted = unit.submittedOn.map { ReportDate.vietnamese($0) + (unit.submittedLate == true ? " (muộn)" : " (đúng hạn)") } ?? "chưa nộp"
+            return [unit.unit, phaseNames[unit.phase] ?? unit.phase,
+                    (unit.selfAssessmentUntil.map(ReportDate.vietnamese) ?? "—") + (unit.extended ? " (gia hạn)" : ""), submitted,
+                    String(unit.deductions), String(unit.explained), String(unit.accepted), String(unit.lateArrivals)]
+        }
+        out += render(["Đơn vị", "Giai đoạn", "Hạn tự đánh giá", "Nộp", "Bị trừ điểm", "Đã giải trình", "Được chấp nhận", "Đến muộn"],
+                      right: [false, false, false, false, true, true, true, true], rows)
+        return out
     }
 
     static func externalIndices(_ report: ProvinceReport) -> [String] {

@@ -146,7 +146,7 @@ extension SeedScenario {
 
     // MARK: Records
 
-    /// The unit's own 2021 self-assessment: the assessment row and one score row per criterion.
+    /// The unit's own 2021 self-assessment: one score row per criterion, then the submitted assessment row.
     static func selfAssessmentRecords(unit code: String) -> [(table: String, records: [ValidatedRecord])] {
         guard let target = target(code) else { return [] }
         var random = FixtureRandom("submitted-" + code)
@@ -160,7 +160,8 @@ extension SeedScenario {
                 "self_score": .cents(score.selfCents), "evidence": .text(score.evidence),
             ])
         }
-        return [("assessments", [assessment]), ("assessment_scores", scores)]
+        // Scores first, the submission last: once submitted, the self-scores are read-only (Protocol §17.5).
+        return [("assessment_scores", scores), ("assessments", [assessment])]
     }
 
     /// The hub's appraisal (thẩm định) of every unit: appraised scores and reasons written into the

@@ -52,7 +52,11 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "path"))
     var output: String?
 
+    @Option(help: ArgumentHelp("Which scores the totals and indices use: self (the units' self-scores), appraised (the first appraisal) or final (re-appraised where there is one; the default).", valueName: "stage"))
+    var stage: String = "final"
+
     func validate() throws {
+        guard ReportStage(rawValue: stage) != nil else { throw ValidationError("--stage must be self, appraised or final, got \"\(stage)\"") }
         guard (2000...2100).contains(year) else { throw ValidationError("--year must be between 2000 and 2100, got \(year)") }
         if json && csv { throw ValidationError("give --json or --csv, not both") }
         guard delimiter == "," || delimiter == ";" else { throw ValidationError("--delimiter must be , or ;, got \"\(delimiter)\"") }
@@ -64,7 +68,8 @@ struct ReportCommand: ParsableCommand {
         guard replica.role == .hub else { throw ReportableError.input(AggregationError.notHub(unit: replica.unit).description) }
         var report: ProvinceReport
         do {
-            report = try ProvinceReport.compute(reader: replica.writer, year: year, asOf: asOf ?? ReportDate.string(Date()))
+            report = try ProvinceReport.compute(reader: replica.writer, year: year, asOf: asOf ?? ReportDate.string(Date()),
+                                                stage: ReportStage(rawValue: stage) ?? .final)
             report.hubUnit = replica.unit
         } catch let error as AggregationError {
             throw error.isBadInput ? ReportableError.input(error.description) : ReportableError.failure(error.description)
