@@ -153,7 +153,7 @@ public struct NodeStatus: Codable, Sendable {
             status.clockRepairedAt = meta["clock_repaired_at"]
             status.clockRepairRestamped = meta["clock_repair_restamped"].flatMap { Int($0) }
             if replica.role == .node {
-                status.season = try SeasonStatus.of(replica, unit: replica.unit, now: UInt64(max(0, now.timeIntervalSince1970 * 1000)))
+                status.season = try SeasonStatus.of(replica, unit: replica.unit, now: Replica.systemMillis())
             }
             if replica.role == .node {
                 let pending = try SyncSession.pending(replica, measuringBytes: true)

@@ -24,21 +24,19 @@ public struct SeasonPolicy: Sendable {
         public var locked: Bool
     }
 
-    /// The tables and fields the season governs (Protocol §17.1): a unit's self-assessment
-    /// (`assessment_scores` rows and owner fields, `assessments` rows and fields) closes with the
-    /// self-assessment phase and locks on submission; explanations are open during the
-    /// explanation phase only; `assessments.status` and `submitted_on` (the submission itself) are
-    /// not bound to a deadline (a late submission is recorded as late) but lock too.
+    /// The tables and fields the season governs (Protocol §17.1): a unit's self-scores
+    /// (`assessment_scores` rows and owner fields) close with the self-assessment phase and lock
+    /// on submission; explanations are open during the explanation phase only; the `assessments`
+    /// row (the submission itself: status, date, note) is bound to no deadline — a late
+    /// submission is accepted and shown as late — but locks too.
     public static func governance(table: String, column: String?) -> Governance? {
         switch (table, column) {
         case ("assessment_scores", "explanation"?), ("assessment_scores", "explanation_evidence"?):
             return Governance(phase: .explanation, locked: false)
         case ("assessment_scores", _):
             return Governance(phase: .selfAssessment, locked: true)
-        case ("assessments", "status"?), ("assessments", "submitted_on"?):
-            return Governance(phase: nil, locked: true)
         case ("assessments", _):
-            return Governance(phase: .selfAssessment, locked: true)
+            return Governance(phase: nil, locked: true)
         default:
             return nil
         }

@@ -109,8 +109,11 @@ public final class Replica: Sendable {
         return try DatabasePool(path: path, configuration: configuration)
     }
 
+    /// The wall clock every replica, the hub and the daemon stamp with: the system clock, plus the
+    /// offset in the file `REFORMSYNC_CLOCK_OFFSET_FILE` names when set (``ClockOffset``) — how
+    /// `reformsync demo` runs the 2021 season through its phases in seconds.
     public static let systemMillis: @Sendable () -> UInt64 = {
-        UInt64(max(0, (Date().timeIntervalSince1970 * 1000).rounded(.down)))
+        ClockOffset.apply(UInt64(max(0, (Date().timeIntervalSince1970 * 1000).rounded(.down))))
     }
 
     /// The store of a declared table, or `unknownTable`.

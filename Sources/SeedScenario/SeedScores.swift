@@ -152,7 +152,7 @@ extension SeedScenario {
         var random = FixtureRandom("submitted-" + code)
         let assessment = Fixture.record("assessments", [
             "unit": .text(code), "year": 2021, "methodology": .text(methodology), "status": "submitted",
-            "submitted_on": .text(String(format: "2022-01-%02d", 10 + random.below(18))),
+            "submitted_on": .text(String(format: "2022-01-%02d", 10 + random.below(6))),  // by the deadline of 15/01
         ])
         let scores = leafScores(for: target).map { score in
             Fixture.record("assessment_scores", [

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Aggregation
+import CRDT
 import Benchmarks
 import Daemon
 import Foundation
@@ -22,7 +23,12 @@ final class DemoRunner {
     let log: (String) -> Void
     private(set) var processes: [(name: String, process: Process)] = []
     private(set) var hubURL = ""
-    private(set) var apis: [String: String] = [:]
+    var apis: [String: String] = [:]
+    var tokensByUnit: [String: String] = [:]
+    var daemons: [String: Process] = [:]
+    var apiPorts: [String: Int] = [:]
+    /// SONDUONG's criterion appraised with a deduction, and its appraised score in the seed.
+    var deduction: (key: String, criterion: String, seedScore: CRDT.Value)?
     var hubReplica: Replica!
 
     init(binary: String, directory: String, hubPort: Int, log: @escaping (String) -> Void) {
@@ -34,16 +40,23 @@ final class DemoRunner {
 
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
-    /// Steps 1–6: start everything, enter, sync, appraise, publish, sync again.
+    /// Steps 1–9: start everything, run the 2021 season through its phases (Protocol §17) on a
+    /// shared shifted clock (``ClockOffset``): enter, sync, the deadline, an office offline across
+    /// it, a late edit, appraisal, an explanation and its re-appraisal, publication.
     func run() async throws {
-        log("1/6 the hub (Sở Nội vụ) enters the reference data and the departments' self-assessments")
+        // Every process of the demo (this one, the hub, the daemons) reads the season's time from one file.
+        setenv(ClockOffset.variable, path("clock-offset-ms"), 1)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try setClock("2022-01-10")
+        log("1/9 the hub (Sở Nội vụ) enters the reference data and the departments' self-assessments (clock: 10/01/2022)")
         try FileManager.default.createDirectory(atPath: path("SNV"), withIntermediateDirectories: true)
         let hub = try Replica.create(path: path("SNV/replica.sqlite"), unit: SeedScenario.hubUnit, role: .hub)
         hubReplica = hub
         for batch in SeedScenario.referenceRecords() { try hub.put(batch.table, records: batch.records) }
         // Departments without a node of their own write at the hub.
         for unit in SeedScenario.departments {
-            for batch in SeedScenario.unitRecords(unit: unit) { try hub.put(batch.table, records: batch.records) }
+            // NAHANG, offline, submits only after the deadline (step 5).
+            for batch in SeedScenario.unitRecords(unit: unit) where !(unit == Self.offlineUnit && batch.table == "assessments") { try hub.put(batch.table, records: batch.records) }
         }
         let tokens = try TokenAuthority(writer: hub.writer)
         try "role: hub\nunit: SNV\ndata_dir: \(path("SNV"))\nlog_level: warning\nserver:\n  host: 127.0.0.1\n  port: \(hubPort)\n"
@@ -52,50 +65,48 @@ final class DemoRunner {
         hubURL = try waitForLine(path("SNV/hub.log"), prefix: "listening on ", process: hubProcess)
         log("    hub listening on \(hubURL)")
 
-        log("2/6 seven district daemons start, each with its own replica and token")
+        log("2/9 seven district daemons start, each with its own replica and token, and meet the hub")
         for unit in SeedScenario.districts {
             try FileManager.default.createDirectory(atPath: path(unit), withIntermediateDirectories: true)
             _ = try Replica.create(path: path("\(unit)/replica.sqlite"), unit: unit)
-            let token = try tokens.create(unit: unit, note: "demo").token
-            try """
-                role: node
-                unit: \(unit)
-                data_dir: \(path(unit))
-                log_level: warning
-                hub:
-                  url: \(hubURL)
-                  token: \(token)
-                api:
-                  port: \(try DaemonBenchmark.freePort())
-                sync:
-                  interval: 3600
-                  debounce: 0.2
-                """.write(toFile: path("\(unit)/district.yaml"), atomically: true, encoding: .utf8)
-            let process = try start(unit, ["daemon", "--config", path("\(unit)/district.yaml")], log: path("\(unit)/daemon.log"))
-            let line = try waitForLine(path("\(unit)/daemon.log"), prefix: "daemon running", process: process)
-            apis[unit] = line.components(separatedBy: "API listening on ").last ?? ""
+            tokensByUnit[unit] = try tokens.create(unit: unit, note: "demo").token
+            try startDaemon(unit, hubURL: hubURL)
         }
+        try await syncAll(nil)
+        // NAHANG's link goes down before the season is announced: it will not hear of it in time.
+        try restartDaemon(Self.offlineUnit, hubURL: "http://127.0.0.1:1")
+        try await seasonSet(hub)
 
-        log("3/6 each district enters its self-assessment, Decision-06 report, task reports and initiatives at its own node")
+        log("3/9 each district enters its self-assessment, Decision-06 report, task reports and initiatives at its own node, and submits (10/01)")
         for unit in SeedScenario.districts {
             let client = try api(unit)
-            for batch in SeedScenario.unitRecords(unit: unit) {
+            // NAHANG, offline, submits only after the deadline (step 5).
+            for batch in SeedScenario.unitRecords(unit: unit) where !(unit == Self.offlineUnit && batch.table == "assessments") {
                 let table = hub.schema.table(batch.table)!
                 let body = try WireJSON.encode(JSONValue.array(batch.records.map { JSONValue.object(Record(key: $0.key, values: $0.values).json(table).filter { $0.value != .null }) }))
                 _ = try await client.send(HubRequest(method: "PUT", path: "/records/\(batch.table)", headers: [("Content-Type", "application/json")], body: body))
             }
         }
-        try await syncAll("4/6 the districts sync with the hub")
+        try await syncAll("4/9 the districts sync with the hub (\(Self.offlineUnit)'s link is down)", skipping: [Self.offlineUnit])
 
-        log("5/6 the hub appraises, enters the survey results and national indices, and publishes \(SeedScenario.year)")
-        for batch in SeedScenario.hubAssessmentRecords() { try hub.put(batch.table, records: batch.records) }
-        _ = try ProvinceReport.publish(replica: hub, year: SeedScenario.year, decision: "Kết quả Chỉ số CCHC năm \(SeedScenario.year) (minh hoạ)")
-        try await syncAll("6/6 the districts sync again: appraisals and published rankings reach every district")
+        try await deadlinePasses()
+
+        log("6/9 the hub appraises every criterion (10/04), enters the survey results and national indices")
+        try setClock("2022-04-10")
+        try await appraise(hub)
+
+        try await explanationRound(hub)
+
+        log("9/9 the council approves: the hub publishes \(SeedScenario.year) (18/06/2022); appraisals and rankings reach every district")
+        try setClock("2022-06-18")
+        _ = try ProvinceReport.publish(replica: hub, year: SeedScenario.year, decision: "Kết quả Chỉ số CCHC năm \(SeedScenario.year) (minh hoạ)",
+                                       today: ReportDate.date("2022-06-18")!)
+        try await syncAll(nil)
     }
 
-    func syncAll(_ title: String) async throws {
-        log(title)
-        for unit in SeedScenario.districts {
+    func syncAll(_ title: String?, skipping: Set<String> = []) async throws {
+        if let title { log(title) }
+        for unit in SeedScenario.districts where !skipping.contains(unit) {
             let response = try await api(unit).send(HubRequest(method: "POST", path: "/sync?wait=1"))
             let report = try WireJSON.decode(SyncReportLine.self, from: response.body, what: "sync report")
             log("    \(unit.padding(toLength: 14, withPad: " ", startingAt: 0)) pushed \(report.pushedChanges), pulled \(report.pulledChanges), \(report.bytesSent + report.bytesReceived) bytes")
