@@ -38,15 +38,36 @@ struct SeedScenarioTests {
         var external_indices: [Index]
         var sipas: SIPAS
         var decision_06: Decision06
+        struct Season: Decodable {
+            struct Unit: Decodable {
+                var unit: String
+                var submitted_on: String?
+                var submitted_late: Bool?
+                var deductions: Int
+                var explained: Int
+                var accepted: Int
+                var late_arrivals: Int
+            }
+            var units: [Unit]
+        }
+        var season: Season?
     }
 
     @Test("reformsync demo --once --json: the seed's rankings and province figures, through sync")
     func seedFiguresThroughSync() throws {
         let result = try runReformsync(["demo", "--once", "--json"], timeout: 240)
         #expect(result.code == 0, "demo failed: \(result.stderr)")
-        #expect(result.stderr.contains("6/6"), "the demo ran every step: \(result.stderr)")
+        #expect(result.stderr.contains("9/9"), "the demo ran every step: \(result.stderr)")
+        // The season (Protocol §17): NAHANG, offline at the deadline, accepted late with its late edit
+        // refused into its quarantine; SONDUONG's node refusing a late edit; one deduction explained and given back.
+        #expect(result.stderr.contains("SONDUONG's node refuses a late edit itself: HTTP 403 phase_closed"), "\(result.stderr)")
+        #expect(result.stderr.contains("NAHANG's quarantine (`reformsync quarantine list`): assessment_scores NAHANG/2021/"), "\(result.stderr)")
         let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
         #expect(report.year == 2021)
+        let season = try #require(report.season)
+        let nahang = try #require(season.units.first { $0.unit == "NAHANG" }), sonduong = try #require(season.units.first { $0.unit == "SONDUONG" })
+        #expect(nahang.late_arrivals > 0 && nahang.submitted_late == true && nahang.submitted_on == "2022-01-18")
+        #expect(sonduong.explained == 1 && sonduong.accepted == 1 && sonduong.late_arrivals == 0 && sonduong.submitted_late == false)
 
         let districts = try #require(report.groups.first { $0.group == "district" }).units.filter { $0.rank != nil }.sorted { $0.rank! < $1.rank! }
         #expect(districts.count == 7)
