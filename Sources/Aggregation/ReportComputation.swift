@@ -48,7 +48,7 @@ extension ProvinceReport {
         let tasks = try tasks(db, asOf: asOf, units: units)
         return try years.map { year in
             let survey = try SurveyRows.load(db, year: year)
-            return ProvinceReport(
+            var report = ProvinceReport(
                 year: year, asOf: asOf, province: units.province?.name, methodology: methods[year]!,
                 groups: try rankings(db, year: year, units: units, tree: yearTrees[year]!, totals: totals[year] ?? [:], survey: survey, stage: stage),
                 sipas: sipasSummary(survey, units: units), decision06: decision06, tasks: tasks,
@@ -57,6 +57,15 @@ extension ProvinceReport {
                 publication: try publication(db, year: year),
                 season: try SeasonReport.compute(db, year: year, units: units, asOf: asOf),
                 stage: stage == .final ? nil : stage)
+            if stage == .final, var season = report.season {
+                for index in season.units.indices {
+                    let result = report.unit(season.units[index].unit)
+                    season.units[index].finalTotal = result?.appraisedTotal
+                    season.units[index].finalIndexPercent = result?.indexPercent
+                }
+                report.season = season
+            }
+            return report
         }
     }
 

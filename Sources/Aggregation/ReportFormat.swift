@@ -152,10 +152,12 @@ public enum ReportFormat {
             let submitted = unit.submittedOn.map { ReportDate.vietnamese($0) + (unit.submittedLate == true ? " (muộn)" : " (đúng hạn)") } ?? "chưa nộp"
             return [unit.unit, phaseNames[unit.phase] ?? unit.phase,
                     (unit.selfAssessmentUntil.map(ReportDate.vietnamese) ?? "—") + (unit.extended ? " (gia hạn)" : ""), submitted,
-                    String(unit.deductions), String(unit.explained), String(unit.accepted), String(unit.lateArrivals)]
+                    String(unit.deductions), String(unit.explained), String(unit.accepted), String(unit.lateArrivals),
+                    vn(unit.finalTotal), vn(unit.finalIndexPercent)]
         }
-        out += render(["Đơn vị", "Giai đoạn", "Hạn tự đánh giá", "Nộp", "Bị trừ điểm", "Đã giải trình", "Được chấp nhận", "Đến muộn"],
-                      right: [false, false, false, false, true, true, true, true], rows)
+        out += render(["Đơn vị", "Giai đoạn", "Hạn tự đánh giá", "Nộp", "Bị trừ điểm", "Đã giải trình", "Được chấp nhận", "Đến muộn",
+                       "Điểm cuối cùng", "Chỉ số (%)"],
+                      right: [false, false, false, false, true, true, true, true, true, true], rows)
         return out
     }
 

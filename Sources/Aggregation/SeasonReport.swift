@@ -28,10 +28,15 @@ public struct SeasonReport: Codable, Sendable, Equatable {
         public var accepted: Int
         /// Season changes accepted after their deadline (written before it), at the hub.
         public var lateArrivals: Int
+        /// The final total and index (re-appraised scores where there are some), as the ranking
+        /// computes them; nil in a report of another stage, or without them.
+        public var finalTotal: Double? = nil
+        public var finalIndexPercent: Double? = nil
 
         enum CodingKeys: String, CodingKey {
             case unit, phase, selfAssessmentUntil = "self_assessment_until", extended, submittedOn = "submitted_on"
             case submittedLate = "submitted_late", deductions, explained, accepted, lateArrivals = "late_arrivals"
+            case finalTotal = "final_total", finalIndexPercent = "final_index_percent"
         }
     }
 

@@ -51,6 +51,7 @@ struct SeasonReportTests {
         let d1 = try #require(season.units.first { $0.unit == "D1" }), d2 = try #require(season.units.first { $0.unit == "D2" })
         #expect(d1.phase == "explanation" && d1.submittedOn == "2022-01-14" && d1.submittedLate == false)
         #expect(d1.deductions == 1 && d1.explained == 1 && d1.accepted == 1)
+        #expect(d1.finalTotal == 4 && d1.finalIndexPercent == 64.29, "the deduction given back on re-appraisal")
         #expect(d2.extended && d2.selfAssessmentUntil == "2022-01-20" && d2.submittedLate == false, "submitted within its extension")
         #expect(d2.deductions == 0 && d2.explained == 0)
         let text = ReportFormat.table(report)
