@@ -178,6 +178,25 @@ struct HubSeasonTests {
         #expect(try await office.push(to: hub).first?.code == "submitted")
     }
 
+    @Test("a ranking group's own season overrides the season of all groups")
+    func seasonOfTheGroup() async throws {
+        let hub = try SeasonHub()
+        var districts = Season2021.fields
+        districts["group"] = .string("district")
+        districts["self_assessment_until"] = .string("2022-01-25")
+        try hub.replica.put("seasons", json: districts)
+        try hub.replica.put("units", json: ["id": .string("STP"), "name": .string("Sở Tư pháp"), "group": .string("department")])
+        let district = try SeasonNode("SONDUONG", at: Season2021.at(-days(20)))
+        let department = try SeasonNode("STP", at: Season2021.at(-days(20)))
+        try await district.pull(from: hub)
+        try await department.pull(from: hub)
+        for node in [district, department] { node.clock.set(Season2021.at(days(5))) }
+        try district.score(2)  // its group's deadline is 25/01
+        #expect(throws: ReplicaError.self) { try department.score(2) }  // the season of all groups: 15/01
+        #expect(try await district.push(to: hub).isEmpty)
+        #expect(try hub.scores()["SONDUONG/2021/C1"] == .real(2))
+    }
+
     @Test("a handshake with a node_clock that is not an HLC is a 400 naming it")
     func badNodeClock() async throws {
         let hub = try SeasonHub()
