@@ -45,7 +45,7 @@ struct SeasonShow: ParsableCommand {
                         phases: Dictionary(uniqueKeysWithValues: season.until.map { ($0.key.rawValue, $0.value) }),
                         extended: Dictionary(uniqueKeysWithValues: season.extended.map { ($0.key.rawValue, $0.value) }),
                         phaseNow: current?.phase.rawValue ?? "closed",
-                        nextDeadline: current?.ends.map { SeasonDay.dateTime(millis: $0 - 1) },
+                        nextDeadline: current?.ends.map { SeasonDay.dateTime(millis: $0 > 0 ? $0 - 1 : 0) },
                         daysLeft: current?.ends.map { SeasonDay.daysLeft(from: now, to: $0) }, submission: submission)
         }
         if json { return try JSONOutput.print(lines) }
