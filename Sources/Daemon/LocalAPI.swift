@@ -1,5 +1,7 @@
 import CRDT
+import FileStore
 import Foundation
+import NodeSync
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -105,7 +107,8 @@ public enum LocalAPI {
             if let metrics {
                 metrics.quarantined.record((try? replica.quarantineCount()) ?? 0)
             }
-            let body = metrics?.render(lastSyncAt: lastSync ?? nil) ?? []
+            let files = try? EvidenceBacklog.measure(replica: replica, store: FileStore(dataDirectory: configuration.dataDirectory))
+            let body = metrics?.render(lastSyncAt: lastSync ?? nil, files: files) ?? []
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
 

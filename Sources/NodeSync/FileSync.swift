@@ -73,17 +73,12 @@ public struct FileSync: Sendable {
             try await download(file, status: status[file.sha256], &report, shouldYield: shouldYield)
         }
         // What is left.
-        for file in try replica.evidenceFiles(unit: replica.unit) where !file.uploaded && file.refusalCode == nil {
-            report.waitingUp += 1
-            report.waitingUpBytes += file.size
-        }
-        for file in try replica.evidenceFiles() where SHA256Hex.isValid(file.sha256) && !store.contains(file.sha256) && file.refusalCode == nil {
-            report.waitingDown += 1
-            report.waitingDownBytes += file.size - store.held(file.sha256).bytes
-        }
-        for file in try replica.evidenceFiles() {
-            if let code = file.refusalCode { report.refused[file.sha256] = "\(code): \(file.refusalReason ?? "")" }
-        }
+        let backlog = try EvidenceBacklog.measure(replica: replica, store: store)
+        report.waitingUp = backlog.waitingUpload
+        report.waitingUpBytes = backlog.waitingUploadBytes
+        report.waitingDown = backlog.waitingDownload
+        report.waitingDownBytes = backlog.waitingDownloadBytes
+        for refused in backlog.refused { report.refused[refused.sha256] = "\(refused.code): \(refused.reason)" }
         return report
     }
 

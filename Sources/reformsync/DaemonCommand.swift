@@ -1,5 +1,6 @@
 import ArgumentParser
 import Daemon
+import FileStore
 import Foundation
 import HubClient
 import Logging
@@ -56,7 +57,10 @@ struct DaemonCommand: AsyncParsableCommand {
                                   batchBytes: configuration.sync.batchBytes, logger: logger)
         let rounds = RoundNotifier()
         let failures = FailureMemory()
-        let loop = SyncLoop(session: session, settings: configuration.sync, trigger: trigger, metrics: metrics, logger: logger, rounds: rounds) { result in
+        let files = FileSync(replica: replica, client: client, store: FileStore(dataDirectory: configuration.dataDirectory),
+                             requestSeconds: configuration.files.requestSeconds, logger: logger)
+        let loop = SyncLoop(session: session, settings: configuration.sync, trigger: trigger, metrics: metrics, logger: logger, rounds: rounds,
+                            files: files) { result in
             failures.record(result, logger: logger)
             switch result {
             case .success(let report): notifier.status("in sync, hub version \(report.hubVersion), \(report.pendingChanges) pending")
