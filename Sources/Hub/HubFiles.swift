@@ -29,7 +29,7 @@ public final class HubFiles: Sendable {
 
     /// The answer for a file `unit` may not see, and for one that does not exist: identical.
     static func unknown(_ sha256: String) -> HubError {
-        HubError(status: 404, code: "file_not_found", message: "no file \(sha256) that this unit may read: attach it to one of its records and sync the rows first")
+        HubError(status: 404, code: "file_not_found", message: "no such file for this unit: a unit reaches only files its own records refer to (attach it, then sync the rows first)")
     }
 
     static func checkedHash(_ text: String) throws -> String {
