@@ -93,14 +93,19 @@ struct EvidenceFileTests {
         let hub = try world.makeHub()
         try hub.start()
         let file = evidencePDF(world, "qd-ubnd.pdf", size: 1_048_576)
-        var sent: [Int] = []
+        var sent: [Int] = [], wire: [Int] = [], found: [Int] = []
         for unit in ["SONDUONG", "HAMYEN", "YENSON", "CHIEMHOA", "NAHANG", "LAMBINH", "TPTQ"] {
             let node = try world.makeNode(unit, hub: hub)
             node.attach(node.scoreRecord(), file.path)
             let report = fileReport(node.sync().report)
             sent.append(number(report["file_bytes_sent"]))
+            wire.append(number(report["bytes_sent"]))
+            found.append(number(report["already_at_hub"]))
         }
         #expect(sent == [file.bytes.count, 0, 0, 0, 0, 0, 0])
+        #expect(found == [0, 1, 1, 1, 1, 1, 1])
+        // Every byte on the wire counted: the first sends the file, the others one status request each.
+        #expect(wire[0] > file.bytes.count && wire.dropFirst().allSatisfy { $0 < 2_000 }, "\(wire)")
         #expect(hub.fileStore.storedHashes() == [file.sha256])
         #expect(try FileStore.hash(of: hub.fileStore.path(file.sha256)).hash == file.sha256)
     }
