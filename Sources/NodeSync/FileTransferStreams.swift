@@ -3,13 +3,16 @@ import Foundation
 import HubClient
 
 /// The body of one upload request: chunk frames (Protocol §16.3) read from the stored file from
-/// `offset`, 64 KiB at a time, until the file ends or the request's time is up (then the body
-/// ends cleanly at a frame boundary and the next request resumes there).
+/// `offset`, 64 KiB at a time, until the file ends, the request's time is up or it carries
+/// ``maxChunks`` chunks (then the body ends cleanly at a frame boundary and the next request
+/// resumes there). 127 chunks keep a request under 8 MiB, the hub's and its proxies' default body limit.
 final class FrameSource: UploadSource {
     private let file: PosixFile
     private var offset: Int64
     private let size: Int64
     private let deadline: ContinuousClock.Instant
+    private var chunks = 0
+    static let maxChunks = 127
     private var frame: [UInt8] = []
     private var position = 0
     /// Set when reading the stored file failed (the transfer was aborted).
@@ -26,7 +29,8 @@ final class FrameSource: UploadSource {
 
     func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Int? {
         if position == frame.count {
-            guard offset < size, ContinuousClock.now < deadline else { return 0 }
+            guard offset < size, chunks < Self.maxChunks, ContinuousClock.now < deadline else { return 0 }
+            chunks += 1
             do {
                 let chunk = try file.read(at: offset, count: Int(min(Int64(ChunkFrame.maxChunkBytes), size - offset)))
                 guard !chunk.isEmpty else {
