@@ -18,6 +18,8 @@ import WireProtocol
 /// - `GET /records/{table}?field=value&limit=N`, `GET /records/{table}?id=ID`
 /// - `PUT /records/{table}` with a JSON object (or array, stored all or none)
 /// - `DELETE /records/{table}?id=ID`
+/// - `POST /records/{table}/files?id=ID&name=NAME` (the body is the file), `GET /records/{table}/files?id=ID`,
+///   `GET /files/{sha256}`: evidence files (``addFileRoutes(_:replica:configuration:trigger:)``)
 /// - `POST /sync`: sync now (202), even outside the sync window; `POST /sync?wait=1` answers with
 ///   the round's report once it is done (502 with the reason if it failed)
 ///
@@ -89,6 +91,7 @@ public enum LocalAPI {
         let programs = router.group().add(middleware: BearerTokenMiddleware(tokens: tokens))
         addStatusRoutes(programs, replica: replica, configuration: configuration, trigger: trigger, rounds: rounds, failures: failures, metrics: metrics)
         addRecordRoutes(programs, replica: replica, trigger: trigger)
+        addFileRoutes(programs, replica: replica, configuration: configuration, trigger: trigger)
 
         declared.fill(routes(of: router))
         return router
