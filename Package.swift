@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The hub's dashboard: server-rendered HTML and SVG, Vietnamese labels, no external assets.
-        .target(name: "Dashboard", dependencies: ["Aggregation", "Hub",
+        .target(name: "Dashboard", dependencies: ["Aggregation", "Hub", "FileStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -48,7 +48,8 @@ struct EvidenceFileTests {
         owner.attach(owner.scoreRecord(), file.path, name: "Báo cáo đánh giá.pdf")
         owner.sync()
         let other = try world.makeNode("HAMYEN", hub: hub)
-        other.attach(other.scoreRecord(), evidencePDF(world, "own.pdf", size: 1_000).path)
+        let own = evidencePDF(world, "own.pdf", size: 1_000)
+        other.attach(other.scoreRecord(), own.path)
         other.sync()
         let guessed = String(repeating: "ab", count: 32)
 
@@ -84,6 +85,12 @@ struct EvidenceFileTests {
                 "\(opened.headers)")
         // A node token cannot use the operator route.
         #expect(await refusal(.get("/files/\(file.sha256)")).hasPrefix("403"))
+
+        // The dashboard counts each unit's evidence held and still missing at the hub.
+        hub.fileStore.remove(own.sha256)  // as if HAMYEN had not finished uploading it
+        let page = try await operatorClient.send(.get("/dashboard")).text
+        #expect(page.contains(#"<tr data-unit="SONDUONG"><td>SONDUONG</td><td class="held">1</td><td class="missing">0</td></tr>"#), "\(page)")
+        #expect(page.contains(#"<tr data-unit="HAMYEN"><td>HAMYEN</td><td class="held">0</td><td class="missing">1</td></tr>"#), "\(page)")
     }
 
     @Test("seven units attach the same provincial decision: the hub stores one copy, only the first upload sends its bytes")
