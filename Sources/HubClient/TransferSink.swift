@@ -65,7 +65,8 @@ final class TransferSink {
         } else if let colon = line.firstIndex(of: ":") {
             let name = trimmed(line[..<colon]).lowercased()
             let value = trimmed(line[line.index(after: colon)...])
-            if name == "content-length", let announced = Int64(value), announced > sink.limit {
+            // (A streamed download goes to its target, not memory: no limit on its size.)
+            if name == "content-length", sink.target == nil, let announced = Int64(value), announced > sink.limit {
                 // Refused before the first body byte (returning less than given aborts).
                 sink.exceeded = (.announced, announced)
                 return 0

@@ -43,12 +43,14 @@ public struct FileSync: Sendable {
     let client: HubHTTPClient
     let store: FileStore
     let requestSeconds: Double
+    let retentionDays: Double
     let logger: Logger
     /// Consecutive failed requests (cuts) tolerated for one file in one round before giving up.
     static let maxAttempts = 40
 
-    public init(replica: Replica, client: HubHTTPClient, store: FileStore, requestSeconds: Double = 30,
+    public init(replica: Replica, client: HubHTTPClient, store: FileStore, requestSeconds: Double = 30, retentionDays: Double = 30,
                 logger: Logger = Logger(label: "reformsync.files")) {
+        self.retentionDays = retentionDays
         self.replica = replica
         self.client = client
         self.store = store
@@ -71,6 +73,10 @@ public struct FileSync: Sendable {
         for file in wanted where !report.yielded {
             if await shouldYield() { report.yielded = true; break }
             try await download(file, status: status[file.sha256], &report, shouldYield: shouldYield)
+        }
+        // Files no row refers to any more, past the grace (Protocol §16.9).
+        for hash in try FileRetention.sweep(replica: replica, store: store, graceDays: retentionDays) {
+            logger.info("evidence file removed: no record refers to it for \(retentionDays) days", metadata: ["sha256": "\(hash)"])
         }
         // What is left.
         let backlog = try EvidenceBacklog.measure(replica: replica, store: store)

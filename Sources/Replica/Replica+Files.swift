@@ -28,7 +28,7 @@ extension Replica {
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS _rs_files (
                 sha256 TEXT PRIMARY KEY NOT NULL, uploaded_at TEXT,
-                refused_code TEXT, refused_reason TEXT, refused_at TEXT);
+                refused_code TEXT, refused_reason TEXT, refused_at TEXT, unreferenced_since REAL);
             CREATE INDEX IF NOT EXISTS evidence_files__sha256 ON evidence_files(sha256);
             """)
     }
@@ -113,6 +113,38 @@ extension Replica {
             var all = Set(try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM evidence_files WHERE sha256 IS NOT NULL"))
             all.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT value FROM _rs_history WHERE tbl = 'evidence_files' AND col = 'sha256' AND typeof(value) = 'text'"))
             return all
+        }
+    }
+
+    /// Retention bookkeeping: marks stored files no live row refers to (since `now`, seconds since
+    /// 1970, unless marked earlier), clears the mark of files referred to again, and returns the
+    /// files unreferenced since before `cutoff`, which the caller removes (then ``forgetFile(_:)``).
+    public func markUnreferenced(stored: [String], now: Double, cutoff: Double) throws -> [String] {
+        try writer.write { db in
+            try Self.ensureFileTables(db)
+            let live = Set(try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM evidence_files WHERE _cl % 2 = 1 AND sha256 IS NOT NULL"))
+            var expired: [String] = []
+            for hash in stored {
+                if live.contains(hash) {
+                    try db.execute(sql: "UPDATE _rs_files SET unreferenced_since = NULL WHERE sha256 = ?", arguments: [hash])
+                    continue
+                }
+                try db.execute(sql: """
+                    INSERT INTO _rs_files (sha256, unreferenced_since) VALUES (?, ?)
+                    ON CONFLICT(sha256) DO UPDATE SET unreferenced_since = COALESCE(unreferenced_since, excluded.unreferenced_since)
+                    """, arguments: [hash, now])
+                let since = try Double.fetchOne(db, sql: "SELECT unreferenced_since FROM _rs_files WHERE sha256 = ?", arguments: [hash]) ?? now
+                if since < cutoff { expired.append(hash) }
+            }
+            return expired
+        }
+    }
+
+    /// Forgets a removed file's bookkeeping.
+    public func forgetFile(_ sha256: String) throws {
+        try writer.write { db in
+            try Self.ensureFileTables(db)
+            try db.execute(sql: "DELETE FROM _rs_files WHERE sha256 = ?", arguments: [sha256])
         }
     }
 

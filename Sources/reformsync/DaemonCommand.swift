@@ -58,7 +58,7 @@ struct DaemonCommand: AsyncParsableCommand {
         let rounds = RoundNotifier()
         let failures = FailureMemory()
         let files = FileSync(replica: replica, client: client, store: FileStore(dataDirectory: configuration.dataDirectory),
-                             requestSeconds: configuration.files.requestSeconds, logger: logger)
+                             requestSeconds: configuration.files.requestSeconds, retentionDays: configuration.files.retentionDays, logger: logger)
         let loop = SyncLoop(session: session, settings: configuration.sync, trigger: trigger, metrics: metrics, logger: logger, rounds: rounds,
                             files: files) { result in
             failures.record(result, logger: logger)

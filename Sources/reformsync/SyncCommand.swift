@@ -36,7 +36,7 @@ struct SyncCommand: AsyncParsableCommand {
             report = try await session.runOnce()
             // Rows first, then evidence files in their own requests (Protocol §16).
             report.files = try await FileSync(replica: replica, client: client, store: FileStore(dataDirectory: configuration.dataDirectory),
-                                              requestSeconds: configuration.files.requestSeconds).runOnce()
+                                              requestSeconds: configuration.files.requestSeconds, retentionDays: configuration.files.retentionDays).runOnce()
         } catch let error as SyncError {
             throw ReportableError.failure("sync failed: \(error.message)")
         } catch let error as HubClientError {
