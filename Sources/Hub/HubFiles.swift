@@ -113,6 +113,8 @@ public final class HubFiles: Sendable {
             return FileUploadResponse(sha256: hash, held: held, complete: true)
         }
         if let error = failure as? FileStoreError {
+            // The hub's own disk (full, unwritable): its failure, logged by the error middleware; the node retries.
+            if error.kind == .io { throw HubError(status: 500, code: "internal", message: "the hub cannot store the upload: \(error.message)") }
             let status = error.kind == .tooLarge ? 413 : 422
             throw HubError(status: status, code: error.code, message: error.message + " (the hub keeps the first \(held) bytes)")
         }
