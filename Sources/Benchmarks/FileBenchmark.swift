@@ -17,6 +17,8 @@ public enum FileBenchmark {
         public var uploadMegabytes: Double
         public var uploadMbPerS: Double
         public var plainPutMbPerS: Double
+        /// The plain PUT into a route that discards the bytes: the loopback and HTTP alone, no disk.
+        public var plainPutDiscardMbPerS: Double
         public var uploadVsPlain: Double
         public var poorLinkMegabytes: Double
         public var poorLinkCuts: Int
@@ -50,14 +52,23 @@ public enum FileBenchmark {
         let operatorToken = try service.tokens.createOperator(note: "bench").token
         let sunk = Mutex(0)
         let (ports, portSink) = AsyncStream<Int>.makeStream()
-        // The plain PUT: a bench-only operator route that reads the body and throws it away.
+        // The plain PUT: a bench-only operator route that stores the body as any file server
+        // would — written to a file as it arrives, flushed to disk at the end — or, with
+        // `?discard=1`, reads it and throws it away (the network and HTTP alone).
+        let sinkPath = directory + "/plain-put.bin"
         let application = HubServer.application(service: service, host: "127.0.0.1", port: 0, logger: quiet, onListening: { port in
             portSink.yield(port)
             portSink.finish()
         }, routes: { operators in
             operators.put("bench/sink") { request, _ -> Response in
+                let discard = request.uri.queryParameters["discard"] != nil
+                let file = discard ? nil : try PosixFile.creating(sinkPath)
                 var count = 0
-                for try await buffer in request.body { count += buffer.readableBytes }
+                for try await buffer in request.body {
+                    count += buffer.readableBytes
+                    if let file { try buffer.withUnsafeReadableBytes { raw throws(FileStoreError) in try file.write(raw) } }
+                }
+                try file?.sync()
                 sunk.withLock { $0 += count }
                 return Response(status: .noContent)
             }
@@ -96,7 +107,7 @@ public enum FileBenchmark {
             // 1. Upload against a plain PUT of the same bytes, interleaved twice; the better run of each.
             progress("upload \(sizes.upload / (1 << 20)) MiB node → hub, and a plain PUT of the same bytes …")
             let uploadFile = try makeFile(directory + "/upload.pdf", size: sizes.upload, seed: 1)
-            var uploadSeconds = Double.infinity, plainSeconds = Double.infinity
+            var uploadSeconds = Double.infinity, plainSeconds = Double.infinity, discardSeconds = Double.infinity
             for _ in 0..<2 {
                 let n = try node()
                 try attach(n, uploadFile)
@@ -112,8 +123,13 @@ public enum FileBenchmark {
                 let plainStarted = Date()
                 _ = try await plain.stream(HubRequest(method: "PUT", path: "/bench/sink"), source: try PlainFileSource(path: uploadFile))
                 plainSeconds = min(plainSeconds, Date().timeIntervalSince(plainStarted))
+                try? FileManager.default.removeItem(atPath: sinkPath)
+                let discardStarted = Date()
+                _ = try await plain.stream(HubRequest(method: "PUT", path: "/bench/sink?discard=1"), source: try PlainFileSource(path: uploadFile))
+                discardSeconds = min(discardSeconds, Date().timeIntervalSince(discardStarted))
             }
             let uploadRate = Double(sizes.upload) / mib / uploadSeconds, plainRate = Double(sizes.upload) / mib / plainSeconds
+            let discardRate = Double(sizes.upload) / mib / discardSeconds
 
             // 2. A capped link that cuts every few seconds.
             progress("\(sizes.poorLink / (1 << 20)) MiB through a 4 MB/s link cut every 2 s …")
@@ -154,7 +170,7 @@ public enum FileBenchmark {
                 try await push(n.replica, n.unit)
                 sent += try await n.sync.runOnce().bytesSent
             }
-            return Figures(uploadMegabytes: Double(sizes.upload) / mib, uploadMbPerS: uploadRate, plainPutMbPerS: plainRate,
+            return Figures(uploadMegabytes: Double(sizes.upload) / mib, uploadMbPerS: uploadRate, plainPutMbPerS: plainRate, plainPutDiscardMbPerS: discardRate,
                            uploadVsPlain: uploadRate / plainRate, poorLinkMegabytes: Double(sizes.poorLink) / mib, poorLinkCuts: proxy.cuts,
                            poorLinkOverhead: overhead, rssMegabytes: Double(sizes.rss) / mib, peakRssMb: peak,
                            dedupeMegabytes: Double(sizes.dedupe) / mib, dedupeBytesRatio: Double(sent) / Double(sizes.dedupe))

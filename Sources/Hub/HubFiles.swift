@@ -1,3 +1,4 @@
+import Crypto
 import FileStore
 import Foundation
 import GRDB
@@ -18,6 +19,14 @@ public final class HubFiles: Sendable {
     let replica: Replica
     /// Hashes an upload is being written to right now (one writer per part file).
     private let receiving = Mutex<Set<String>>([])
+    /// The running SHA-256 of each part file, so that completing a file needs no second read of
+    /// it; rebuilt from the part after a restart (or when evicted: at most 64 are kept).
+    private let running = Mutex<[String: RunningHash]>([:])
+
+    final class RunningHash: @unchecked Sendable {
+        var hasher = SHA256()
+        var bytes: Int64 = 0
+    }
     /// Bytes between two flushes of a part file to disk (a kill loses nothing written; a power
     /// cut at most this much, found by the final hash and sent again).
     static let flushEvery: Int64 = 4 << 20
@@ -76,6 +85,7 @@ public final class HubFiles: Sendable {
         guard offset == held else {
             throw HubError(status: 409, code: "offset_mismatch", message: "the hub holds \(held) bytes of \(hash), not \(offset): ask POST /v1/files/status and send from there")
         }
+        let hasher = try runningHash(hash, partPath: partPath, held: held)
         var decoder = ChunkFrameDecoder()
         var sinceFlush: Int64 = 0
         var failure: Error?
@@ -87,6 +97,8 @@ public final class HubFiles: Sendable {
                             throw FileStoreError(.tooLarge, "\(hash) is \(size) bytes by its row, but the upload passes byte \(held + Int64(chunk.count))")
                         }
                         try part.write(chunk)
+                        hasher.hasher.update(bufferPointer: chunk)
+                        hasher.bytes += Int64(chunk.count)
                         held += Int64(chunk.count)
                         sinceFlush += Int64(chunk.count)
                     }
@@ -102,12 +114,20 @@ public final class HubFiles: Sendable {
             // The connection broke: what arrived whole is kept; the node resumes from `held`.
             failure = error
         }
+        // A chunk written half (a full disk): cut back to the whole chunks, so `held` stays exact.
+        if let error = failure as? FileStoreError, error.kind == .io, (try? part.size()) != held { try? part.truncate(held) }
         try part.sync()
+        guard hasher.bytes == held else {
+            // A write failed half way: the part and its running hash disagree; rebuilt at the next request.
+            _ = running.withLock { $0.removeValue(forKey: hash) }
+            throw HubError(status: 500, code: "internal", message: "the hub could not store the upload of \(hash) whole; send again from POST /v1/files/status")
+        }
         if held == size {
-            let found = try FileStore.hash(of: partPath)
-            guard found.hash == hash else {
+            _ = running.withLock { $0.removeValue(forKey: hash) }
+            let found = SHA256Hex.string(hasher.hasher.finalize())
+            guard found == hash else {
                 unlink(partPath)
-                throw HubError(status: 422, code: "file_hash_mismatch", message: "the \(size) bytes received hash to \(found.hash), not \(hash): the part was discarded; send the file again from byte 0")
+                throw HubError(status: 422, code: "file_hash_mismatch", message: "the \(size) bytes received hash to \(found), not \(hash): the part was discarded; send the file again from byte 0")
             }
             try store.place(partPath, as: hash)
             return FileUploadResponse(sha256: hash, held: held, complete: true)
@@ -120,6 +140,22 @@ public final class HubFiles: Sendable {
         }
         if let failure { throw failure }
         return FileUploadResponse(sha256: hash, held: held, complete: false)
+    }
+
+    /// The running hash of `hash`'s part file at `held` bytes: the cached one, or one rebuilt by
+    /// reading the part (after a restart).
+    func runningHash(_ hash: String, partPath: String, held: Int64) throws -> RunningHash {
+        if let cached = running.withLock({ $0[hash] }), cached.bytes == held { return cached }
+        let fresh = RunningHash()
+        if held > 0 {
+            fresh.bytes = try FileStore.stream(partPath, limit: held) { fresh.hasher.update(bufferPointer: $0) }
+            guard fresh.bytes == held else { throw HubError.internal() }
+        }
+        running.withLock { cache in
+            if cache.count >= 64, let victim = cache.keys.first { cache.removeValue(forKey: victim) }
+            cache[hash] = fresh
+        }
+        return fresh
     }
 
     /// A complete file `unit` may read (nil: an operator, who may read every file): its path and size.

@@ -12,8 +12,10 @@ struct BenchFilesCommand: AsyncParsableCommand {
             (Protocol/README.md §16):
               upload_mb_per_s vs plain_put_mb_per_s: a --upload-mib file uploaded by the node's file step (status, chunk \
             frames, each chunk hashed, the whole file hashed at the hub, flushed, renamed) against the same bytes in one \
-            plain HTTP PUT to a bench-only operator route of the same server that discards them; the better of two \
-            interleaved runs each. upload_vs_plain ≥ 0.7.
+            plain HTTP PUT to a bench-only operator route of the same server that writes them to a file and flushes \
+            it, as any file server stores an upload; the better of two interleaved runs each. upload_vs_plain ≥ 0.7. \
+            plain_put_discard_mb_per_s is the same PUT into a route that throws the bytes away (loopback and HTTP \
+            alone, no disk): the ceiling, for reference.
               poor_link_overhead: bytes that went up ÷ file size for a --poor-mib file through a proxy capped at 4 MB/s \
             that cuts every connection after 2 s. ≤ 1.05.
               peak_rss_mb: this process's peak resident memory (VmHWM, reset first) while a --rss-mib file goes up and \
@@ -43,7 +45,8 @@ struct BenchFilesCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         func f(_ x: Double) -> String { String(format: "%.2f", x) }
-        print("upload:      \(f(figures.uploadMbPerS)) MB/s for \(uploadMib) MiB; plain PUT \(f(figures.plainPutMbPerS)) MB/s; ratio \(f(figures.uploadVsPlain)) (target ≥ 0.7)")
+        print("upload:      \(f(figures.uploadMbPerS)) MB/s for \(uploadMib) MiB; plain PUT stored \(f(figures.plainPutMbPerS)) MB/s; ratio \(f(figures.uploadVsPlain)) (target ≥ 0.7)")
+        print("             (plain PUT discarded, no disk: \(f(figures.plainPutDiscardMbPerS)) MB/s)")
         print("poor link:   \(poorMib) MiB over \(figures.poorLinkCuts) cuts: \(String(format: "%.3f", figures.poorLinkOverhead)) × the file on the wire (target ≤ 1.05)")
         print("memory:      peak RSS \(f(figures.peakRssMb)) MB while \(rssMib) MiB went up and down (target ≤ 80)")
         print("dedupe:      seven units, one \(dedupeMib) MiB file: \(String(format: "%.3f", figures.dedupeBytesRatio)) × the file on the wire (target ≤ 1.1)")
