@@ -27,9 +27,6 @@ public final class HubFiles: Sendable {
         var hasher = SHA256()
         var bytes: Int64 = 0
     }
-    /// Bytes between two flushes of a part file to disk (a kill loses nothing written; a power
-    /// cut at most this much, found by the final hash and sent again).
-    static let flushEvery: Int64 = 4 << 20
 
     public init(store: FileStore, replica: Replica) {
         self.store = store
@@ -87,7 +84,6 @@ public final class HubFiles: Sendable {
         }
         let hasher = try runningHash(hash, partPath: partPath, held: held)
         var decoder = ChunkFrameDecoder()
-        var sinceFlush: Int64 = 0
         var failure: Error?
         do {
             for try await buffer in body {
@@ -100,12 +96,7 @@ public final class HubFiles: Sendable {
                         hasher.hasher.update(bufferPointer: chunk)
                         hasher.bytes += Int64(chunk.count)
                         held += Int64(chunk.count)
-                        sinceFlush += Int64(chunk.count)
                     }
-                }
-                if sinceFlush >= Self.flushEvery {
-                    try part.sync()
-                    sinceFlush = 0
                 }
             }
         } catch let error as FileStoreError {
