@@ -134,7 +134,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The daemon as a process: status in every state, SIGTERM, poor links through a proxy, systemd.
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Replica", "ReformData", "CRDT", "WireProtocol", "HubClient", "ReformsyncConfig", "ReformsyncTestSupport", "FileStore",
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Replica", "ReformData", "CRDT", "WireProtocol", "HubClient", "ReformsyncConfig", "ReformsyncTestSupport", "FileStore", "NodeSync",
             .product(name: "GRDB", package: "GRDB.swift"),
             // The local API run in-process on a real socket (the read-only replica test).
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -20,6 +20,11 @@ public struct EvidenceBacklog: Codable, Sendable, Equatable {
         public var sha256: String
         public var code: String
         public var reason: String
+        public init(sha256: String, code: String, reason: String) {
+            self.sha256 = sha256
+            self.code = code
+            self.reason = reason
+        }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -40,8 +40,8 @@ struct InspectionCommandTests {
     @Test func schemaListsTablesAndFields() throws {
         let all = run(["schema"])
         #expect(all.code == 0, "\(all.stderr)")
-        #expect(all.stdout.hasPrefix("schema version 1"), "\(all.stdout)")
-        for table in ["units", "criteria", "assessments", "assessment_scores", "task_reports", "initiatives", "published_results"] {
+        #expect(all.stdout.hasPrefix("schema version 2"), "\(all.stdout)")
+        for table in ["units", "criteria", "assessments", "assessment_scores", "task_reports", "initiatives", "published_results", "evidence_files"] {
             #expect(all.stdout.contains("  \(table) "), "schema should list \(table)")
         }
 
