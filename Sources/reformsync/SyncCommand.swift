@@ -14,7 +14,10 @@ struct SyncCommand: AsyncParsableCommand {
         discussion: """
             Needs hub.url and hub.token (or hub.token_file) in the configuration. Exit code 0 when in sync, 1 with \
             a one-line reason otherwise (hub unreachable, token refused, changes refused in this round...). Changes \
-            the hub refuses are kept in quarantine, and the rest keeps syncing: `reformsync quarantine list`.
+            the hub refuses are kept in quarantine, and the rest keeps syncing: `reformsync quarantine list`. \
+            After the rows, evidence files: this unit's files the hub lacks are uploaded from where the hub stopped \
+            (in 64 KiB chunks), files of this replica's rows that it lacks are downloaded; exit 1 while one of this \
+            unit's files is still to send or refused (`reformsync files list`).
             """
     )
     @OptionGroup var options: ReplicaOptions
