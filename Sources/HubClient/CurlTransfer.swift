@@ -50,6 +50,8 @@ enum CurlTransfer {
                     if source != nil {
                         // A streamed body of unknown length: HTTP/1.1 chunked transfer encoding.
                         try handle.set(CURLOPT_UPLOAD, 1)
+                        // Larger reads from the source: fewer callbacks and socket writes (libcurl's default is 64 KiB).
+                        try handle.set(CURLOPT_UPLOAD_BUFFERSIZE, 512 << 10)
                         try handle.setReadCallback { TransferSink.sendBody($0, $1, $2, $3) }
                         try handle.set(CURLOPT_READDATA, pointer: context)
                         try handle.set(CURLOPT_CUSTOMREQUEST, request.method)
