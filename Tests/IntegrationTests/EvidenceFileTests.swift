@@ -181,6 +181,48 @@ struct EvidenceFileTests {
         #expect((try? FileManager.default.contentsOfDirectory(atPath: hub.fileStore.temporaryFolder)) ?? [] == [])
     }
 
+    @Test("kill -9 of the daemon in the middle of an upload: the restarted daemon sends only the rest, and the file arrives once")
+    func daemonKilledDuringUpload() async throws {
+        let world = try World("files-kill-daemon")
+        defer { world.shutdown() }
+        let hub = try world.makeHub()
+        try hub.start()
+        let node = try world.makeNode("SONDUONG", hub: hub,
+                                      extraConfig: "  max_bytes_per_second: 400000\napi:\n  host: 127.0.0.1\n  port: 0\n")
+        let file = evidencePDF(world, "scan.pdf", size: 4_000_000)
+        node.attach(node.scoreRecord(), file.path)
+
+        // 1. The daemon's first round starts the upload; kill -9 half way.
+        var daemon = try world.spawn(["daemon", "--config", node.configPath])
+        _ = try daemon.waitForOutput("daemon running", timeout: 30)
+        #expect(eventually(timeout: 30, every: 0.05) { hub.held(file.sha256) >= 1_000_000 }, "the upload never started: \(daemon.result)")
+        daemon.killNow()
+        _ = daemon.waitForExit(timeout: 5)
+        var heldAfterKill: Int64 = 0
+        _ = eventually(timeout: 5, every: 0.3) {
+            let now = hub.held(file.sha256)
+            defer { heldAfterKill = now }
+            return now == heldAfterKill
+        }
+        #expect(heldAfterKill > 0 && heldAfterKill < Int64(file.bytes.count), "held \(heldAfterKill)")
+
+        // 2. Restarted, it finishes; its own counter shows it sent only what the hub lacked.
+        daemon = try world.spawn(["daemon", "--config", node.configPath])
+        let listening = try daemon.waitForOutput("API listening on http://[0-9.:]+", timeout: 30)
+        let api = String(listening.dropFirst("API listening on ".count))
+        #expect(eventually(timeout: 60, every: 0.1) { hub.fileStore.contains(file.sha256) }, "never completed: \(daemon.result)")
+        #expect(FileManager.default.contents(atPath: hub.fileStore.path(file.sha256)) == Data(file.bytes))
+        #expect(hub.fileStore.storedHashes() == [file.sha256])
+        let apiToken = try String(contentsOfFile: node.dataDirectory + "/api-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let client = try HubHTTPClient(configuration: HubClientConfiguration(baseURL: api, bearerToken: apiToken, retry: .none))
+        let metrics = String(decoding: try await client.send(.get("/metrics")).body, as: UTF8.self)
+        let sent = metrics.split(separator: "\n").first { $0.hasPrefix("reformsync_file_bytes_sent_total ") }
+            .flatMap { Double($0.split(separator: " ").last ?? "") }
+        #expect(sent.map(Int.init) == file.bytes.count - Int(heldAfterKill), "bytes sent after the restart: \(sent ?? -1), the rest was \(file.bytes.count - Int(heldAfterKill))")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 15))
+    }
+
     @Test("kill -9 of the downloading node, then of the hub, in the middle of a download: it resumes from the part file and arrives once")
     func killedDuringDownload() throws {
         let world = try World("files-kill-down")
