@@ -1,15 +1,18 @@
-/// The reform-data schema of Tuyên Quang province, version 1: every dataset of `shared/DOMAIN.md`.
+/// The reform-data schema of Tuyên Quang province: every dataset of `shared/DOMAIN.md`.
+///
+/// Version 2 added `unit_successions` (administrative reorganisation, Protocol/README.md §19.4).
 ///
 /// Ownership follows the province's practice: a unit writes its own self-assessments, evidence,
 /// Decision-06 reports, task progress and initiatives; the hub (Sở Nội vụ) writes units, the
 /// criteria tree, appraisals, surveys, tasks, recognitions and published results.
 public enum ReformSchema {
-    public static let version = 1
+    public static let version = 2
 
     public static let v1 = Schema(version: version, tables: [
         units, methodologies, criteria, criterionExclusions, assessments, assessmentScores,
         surveyResults, externalIndices, services, serviceDeployments, directives, tasks,
         taskAssignees, taskReports, initiatives, initiativeRecognitions, publications, publishedResults,
+        unitSuccessions,
     ])
 
     static let units = TableSchema("units", doc: "Departments, districts and (since 1/7/2025) communes (đơn vị); units change over time, hence validity dates.",
@@ -206,5 +209,18 @@ public enum ReformSchema {
             ColumnSchema("index_percent", .real, writer: .hub),
             ColumnSchema("rank", .integer, writer: .hub),
             ColumnSchema("ranked_of", .integer, writer: .hub),
+        ])
+
+    static let unitSuccessions = TableSchema("unit_successions",
+        doc: "Administrative reorganisation: a unit merged into, split from, renamed to another, or abolished, from a date, by a legal decision.",
+        rowWriter: .hub, readScope: .everyone, columns: [
+            ColumnSchema("predecessor", .text, required: true, writer: .hub, references: "units", doc: "The unit that ends or gives up territory"),
+            ColumnSchema("successor", .text, writer: .hub, references: "units",
+                         doc: "The unit that carries on (empty only when abolished); a node of the predecessor may continue as it"),
+            ColumnSchema("kind", .text, required: true, writer: .hub, allowed: ["merged_into", "split_from", "renamed", "abolished"],
+                         doc: "merged_into: the predecessor became part of the successor; split_from: the successor was formed (in part) from the predecessor; renamed: same unit, new code; abolished: no successor"),
+            ColumnSchema("effective_on", .date, required: true, writer: .hub, doc: "First day the successor stands for the predecessor, e.g. 2025-07-01"),
+            ColumnSchema("decision", .text, writer: .hub, doc: "The legal decision, e.g. a National Assembly resolution"),
+            ColumnSchema("note", .text, writer: .hub),
         ])
 }

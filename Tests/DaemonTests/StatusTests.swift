@@ -83,7 +83,7 @@ struct StatusTests {
         #expect(json["last_error"] is NSNull)
         #expect(json["clock_offset_ms"] is NSNumber, "clock offset: \(json["clock_offset_ms"] ?? "nil")")
         #expect(status.int("protocol_version") == 1)
-        #expect(status.int("schema_version") == 1)
+        #expect(status.int("schema_version") == 2)
         #expect((status.int("replica_bytes") ?? 0) > 0)
         #expect(json["daemon_running"] as? Bool == true)
         #expect(((json["daemon_uptime_seconds"] as? NSNumber)?.doubleValue ?? -1) >= 0)

@@ -13,7 +13,7 @@ struct VersionTests {
         let printed = world.run(["--version"])
         #expect(printed.code == 0, "\(printed)")
         let line = printed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let match = try #require(line.range(of: #"^reformsync (\d+\.\d+\.\d+) \(protocol 1, schema 1\)$"#, options: .regularExpression),
+        let match = try #require(line.range(of: #"^reformsync (\d+\.\d+\.\d+) \(protocol 1, schema 2\)$"#, options: .regularExpression),
                                  "unexpected --version: \(line)")
         let version = String(line[match].dropFirst("reformsync ".count).prefix { $0 != " " })
         let software = "reformsync/\(version)"
