@@ -79,6 +79,7 @@ let package = Package(
         // The node's sync round with the hub: handshake, push, pull, each step committed with its cursor.
         .target(name: "NodeSync", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The district daemon: sync loop, local HTTP API, metrics, systemd notify, status.

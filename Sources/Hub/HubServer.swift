@@ -13,7 +13,8 @@ import WireProtocol
 ///
 /// Every route sits in a group whose guard is declared here (Protocol/README.md §7.3):
 /// - anonymous: `GET /v1/health` only (liveness);
-/// - node (``NodeGuard``): `POST /v1/handshake`, `POST /v1/push`, `GET /v1/pull`;
+/// - node (``NodeGuard``): `POST /v1/handshake`, `POST /v1/push`, `GET /v1/pull`, `GET /v1/snapshot`,
+///   `GET /v1/snapshot/{id}`;
 /// - operator (``OperatorGuard``): `GET /metrics`, and what `operatorRoutes` adds (the dashboard).
 /// The returned ``HubRouter/routes`` lists each route with its group; a test probes every one.
 public enum HubServer {
@@ -84,6 +85,21 @@ public enum HubServer {
             let page = try await service.pull(unit: unit, site: query["site"].map(String.init),
                                               cursor: ChangeCursor(baseline: baseline, position: position), limit: Int(clamping: limit))
             return try encode(page, status: .ok, request: request)
+        }
+        // Bootstrap (Protocol §19.3): the manifest, then the file, resumable by Range.
+        nodes.get("v1/snapshot") { request, context -> Response in
+            try encode(try await service.snapshot(unit: try context.nodeUnit()), status: .ok, request: request)
+        }
+        nodes.get("v1/snapshot/:id") { request, context -> Response in
+            let unit = try context.nodeUnit()
+            let part = try service.snapshotBytes(id: context.parameters.get("id") ?? "", unit: unit,
+                                                 range: request.headers[HTTPField.Name("Range")!])
+            var headers: HTTPFields = [.contentType: "application/gzip", HTTPField.Name("Accept-Ranges")!: "bytes"]
+            if part.partial {
+                headers[HTTPField.Name("Content-Range")!] = "bytes \(part.first)-\(part.first + part.bytes.count - 1)/\(part.total)"
+            }
+            return Response(status: part.partial ? .partialContent : .ok, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(bytes: part.bytes)))
         }
         declare(.node)
 

@@ -248,9 +248,7 @@ public final class HubService: Sendable {
     /// §6.2): what `GET /v1/pull` sends, and what `export-changes --unit` writes at the hub.
     /// - Parameter excludingSite: the asking node's site, whose own changes it already has.
     public func readable(by unit: String, after cursor: ChangeCursor, limit: Int, excludingSite: SiteID?, _ db: Database) throws -> ChangePage {
-        let assigned = try String.fetchAll(db, sql: "SELECT task FROM task_assignees WHERE unit = ? AND _cl % 2 = 1", arguments: [unit])
-        // A unit reads the rows of the units it succeeds (Protocol §19.4).
-        let read = ReadPolicy(unit: unit, assignedTasks: Set(assigned), predecessors: try self.replica.successionGraph(db).ancestors(of: unit))
+        let read = try readPolicy(unit: unit, db)
         // A node has every change it stamped itself (or a later one of the same field): not sent back.
         var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) },
                                             excludingSite: excludingSite, db)

@@ -4,7 +4,7 @@ import Foundation
 import ReformData
 import Replica
 
-struct InitCommand: ParsableCommand {
+struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create the replica for a unit (a district or department node, or the hub).",
@@ -14,6 +14,11 @@ struct InitCommand: ParsableCommand {
             or token is never overwritten. Run as root in a folder another user owns (the package's \
             /var/lib/reformsync belongs to the service user reformsync), the files are given to that user \
             (replica 0640, token 0600) so the service can write them. `reformsync setup` does this and more.
+
+            With --from-hub, a node's replica starts from the hub's snapshot of what the unit may read \
+            (hub.url and the unit's token from the configuration): one compressed SQLite file, downloaded in \
+            ranged requests that resume after a cut link or a new run, verified by SHA-256, then ordinary sync \
+            continues from the snapshot's hub version. Much faster than pulling years of changes page by page.
             """
     )
 
@@ -25,7 +30,10 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("node (a unit's server) or hub (the provincial hub); defaults to `role` in the configuration.", valueName: "role"))
     var role: String?
 
-    func run() throws {
+    @Flag(name: .customLong("from-hub"), help: "Start a node's replica from the hub's snapshot instead of empty (Protocol §19.3).")
+    var fromHub = false
+
+    func run() async throws {
         let configuration = try options.configuration()
         guard let unit = (unit ?? configuration.unit)?.nfc, !unit.isEmpty else {
             throw ReportableError.input("give the unit with --unit CODE (or `unit:` in the configuration)")
@@ -36,6 +44,14 @@ struct InitCommand: ParsableCommand {
         let roleName = role ?? configuration.role
         guard let replicaRole = ReplicaRole(rawValue: roleName) else {
             throw ReportableError.input("--role must be node or hub, got \"\(roleName)\"")
+        }
+        if fromHub {
+            guard replicaRole == .node else { throw ReportableError.input("--from-hub makes a node's replica; the hub starts empty (or from its backup)") }
+            let done = try await Bootstrap.run(configuration: configuration, unit: unit)
+            print(done.summary)
+            try Self.finish(role: .node, dataDirectory: configuration.dataDirectory, replicaPath: configuration.replicaPath,
+                            owner: ServiceOwner.of(folder: configuration.dataDirectory))
+            return
         }
         try Self.create(unit: unit, role: replicaRole, dataDirectory: configuration.dataDirectory, replicaPath: configuration.replicaPath)
     }
@@ -50,6 +66,11 @@ struct InitCommand: ParsableCommand {
             let replica = try Replica.create(path: replicaPath, unit: unit, role: role)
             print("created \(role.rawValue) replica for unit \(replica.unit) at \(replica.location) (site \(replica.site))")
         }  // closed here: SQLite folds the WAL back before the files are handed over
+        try finish(role: role, dataDirectory: dataDirectory, replicaPath: replicaPath, owner: owner)
+    }
+
+    /// A node's API token, and the files handed to the folder's owner.
+    static func finish(role: ReplicaRole, dataDirectory: String, replicaPath: String, owner: ServiceOwner?) throws {
         var tokenPath: String?
         if role == .node {
             do {

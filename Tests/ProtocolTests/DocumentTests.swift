@@ -65,6 +65,7 @@ struct DocumentTests {
         "RefusedChange": { try WireJSON.encode(try WireJSON.decode(RefusedChange.self, from: $0, what: "refused change")) },
         "WireCursor": { try WireJSON.encode(try WireJSON.decode(WireCursor.self, from: $0, what: "cursor")) },
         "ErrorResponse": { try WireJSON.encode(try WireJSON.decode(ErrorResponse.self, from: $0, what: "error")) },
+        "SnapshotManifest": { try WireJSON.encode(try WireJSON.decode(SnapshotManifest.self, from: $0, what: "snapshot manifest")) },
     ]
 
     @Test("every JSON example of the README decodes as the message it claims to be, with no field lost")
@@ -100,7 +101,7 @@ struct DocumentTests {
     static func codesInSources() throws -> Set<String> {
         let sources = ProtocolFiles.packageRoot.appendingPathComponent("Sources")
         let files = ["ReformData/WritePolicy.swift", "Hub/HubError.swift", "Hub/HubService.swift", "Hub/HubServer.swift",
-                     "Hub/HubGuards.swift", "Hub/NodeRegistry.swift", "Hub/HubErrorMiddleware.swift"]
+                     "Hub/HubGuards.swift", "Hub/NodeRegistry.swift", "Hub/HubErrorMiddleware.swift", "Hub/SnapshotStore.swift"]
         let pattern = try NSRegularExpression(pattern: #"(?:Refusal\(|code: )"([a-z_]+)""#)
         var codes: Set<String> = []
         for file in files {
