@@ -2,7 +2,10 @@ import Crypto
 import Foundation
 import HubClient
 import Logging
+import ReformData
+import Replica
 import WireProtocol
+import CRDT
 
 /// Downloads the hub's snapshot for this node (Protocol/README.md §19.3) over a poor link:
 /// ranged requests of adaptive size appended to `DATA_DIR/snapshot-ID.gz.part`, so a cut link,
@@ -122,4 +125,33 @@ public struct SnapshotDownload: Sendable {
 public struct SnapshotError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension SnapshotDownload {
+    /// Decompresses the verified download at `outcome.path`, gives it `unit`'s identity with a
+    /// new site (``Replica/installSnapshot(at:unit:site:cursor:meta:schema:)``) and moves it to
+    /// `replicaPath`, which must not exist; the download is removed. Returns the new site.
+    public static func install(_ manifest: SnapshotManifest, from path: String, unit: String, replicaPath: String) throws -> SiteID {
+        guard !FileManager.default.fileExists(atPath: replicaPath) else {
+            throw SnapshotError("a replica already exists at \(replicaPath); it was left untouched")
+        }
+        let staged = replicaPath + ".bootstrap"
+        try? FileManager.default.removeItem(atPath: staged)
+        do {
+            let file = try Gzip.decompress(Array(try Data(contentsOf: URL(fileURLWithPath: path))), limit: Int.max / 2)
+            try Data(file).write(to: URL(fileURLWithPath: staged))
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw SnapshotError("the snapshot \(path) does not decompress (\(error)); it was deleted: run init --from-hub again")
+        }
+        let site = SiteID.random()
+        var meta = ["hub_site": manifest.hubSite, "bootstrapped_from_snapshot": manifest.id, "bootstrapped_at": Timestamp.string()]
+        if let epoch = manifest.hubEpoch { meta["hub_epoch"] = epoch }
+        try Replica.installSnapshot(at: staged, unit: unit, site: site,
+                                    cursor: ChangeCursor(baseline: manifest.cursor.baseline, position: manifest.cursor.position), meta: meta)
+        // The staged file is whole (rollback journal, no -wal): moved into place in one step.
+        try FileManager.default.moveItem(atPath: staged, toPath: replicaPath)
+        try? FileManager.default.removeItem(atPath: path)
+        return site
+    }
 }

@@ -56,9 +56,11 @@ extension Replica {
                     try db.execute(sql: "INSERT INTO main.\(name) (\(columns)) SELECT \(columns) FROM hub.\(name) \(filter)",
                                    arguments: StatementArguments(arguments))
                     contents.rows += Int64(db.changesCount)
+                    // From the few rows copied to their history (CROSS JOIN keeps that order), not the
+                    // other way round through every unit's history.
                     try db.execute(sql: """
-                        INSERT INTO main._rs_history SELECT h.* FROM hub._rs_history AS h
-                        WHERE h.tbl = ? AND h.key IN (SELECT id FROM main.\(name))
+                        INSERT INTO main._rs_history SELECT h.* FROM main.\(name) AS t CROSS JOIN hub._rs_history AS h
+                        ON h.tbl = ? AND h.key = t.id
                         """, arguments: [table.name])
                 }
                 return .commit

@@ -49,24 +49,12 @@ enum Bootstrap {
         } catch let error as HubClientError {
             throw ReportableError.failure("snapshot: \(error)")
         }
-        let staged = replicaPath + ".bootstrap"
-        try? FileManager.default.removeItem(atPath: staged)
+        let site: SiteID
         do {
-            let compressed = Array(try Data(contentsOf: URL(fileURLWithPath: outcome.path)))
-            let file = try Gzip.decompress(compressed, limit: Int.max / 2)
-            try Data(file).write(to: URL(fileURLWithPath: staged))
-        } catch {
-            try? FileManager.default.removeItem(atPath: outcome.path)
-            throw ReportableError.failure("the snapshot \(outcome.path) does not decompress (\(error)); it was deleted: run init --from-hub again")
+            site = try SnapshotDownload.install(manifest, from: outcome.path, unit: unit, replicaPath: replicaPath)
+        } catch let error as SnapshotError {
+            throw ReportableError.failure(error.description)
         }
-        let site = SiteID.random()
-        var meta = ["hub_site": manifest.hubSite, "bootstrapped_from_snapshot": manifest.id, "bootstrapped_at": Timestamp.string()]
-        if let epoch = manifest.hubEpoch { meta["hub_epoch"] = epoch }
-        try Replica.installSnapshot(at: staged, unit: unit, site: site,
-                                    cursor: ChangeCursor(baseline: manifest.cursor.baseline, position: manifest.cursor.position), meta: meta)
-        // The staged file is whole (rollback journal, no -wal): moved into place in one step.
-        try FileManager.default.moveItem(atPath: staged, toPath: replicaPath)
-        try? FileManager.default.removeItem(atPath: outcome.path)
         return Done(manifest: manifest, outcome: outcome, replicaPath: replicaPath, site: site.rawValue)
     }
 }
