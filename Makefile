@@ -42,6 +42,7 @@ bench: release
 	.build/release/reformsync bench sync
 	.build/release/reformsync bench report
 	.build/release/reformsync bench bootstrap
+	.build/release/reformsync bench compact
 	.build/release/reformsync bench daemon
 
 # libFuzzer targets (Fuzz/) for every decoder of outside input, each run FUZZ_RUNS times (default

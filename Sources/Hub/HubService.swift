@@ -81,6 +81,7 @@ public final class HubService: Sendable {
         }
         try await bindingSite(request.site, unit: unit) {
             try await replica.writer.write { db in
+                try self.requireUncompacted(site: request.site, db)  // before it counts as seen (§19.2)
                 try self.nodes.recordHandshake(db, site: request.site, unit: unit, software: request.software, clockOffsetMs: offset)
                 // The node was acknowledged, under this very epoch, more than this hub holds: the hub's
                 // file is older than what it served (a snapshot or copy put back, not a `backup` file).
@@ -125,7 +126,10 @@ public final class HubService: Sendable {
         let (report, refused) = try await bindingSite(source, unit: unit) {
             try await replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
                 // A site already bound to another unit is refused before anything is merged.
-                if let source { try self.nodes.bind(db, site: source, unit: unit) }
+                if let source {
+                    try self.nodes.bind(db, site: source, unit: unit)
+                    try self.requireUncompacted(site: source, db)
+                }
                 let (report, refused) = try self.checkAndMerge(decoded.changes, siteUnits: decoded.siteUnits, from: unit, db)
                 if let source {
                     try self.nodes.recordPush(db, site: source, unit: unit, through: request.through.position, received: decoded.changes.count, refused: refused.count)
@@ -271,12 +275,16 @@ public final class HubService: Sendable {
         if let site, SiteID(site) == nil { throw HubError.badRequest("query parameter site=\(site) is not a site id (16 hex digits)") }
         let limit = min(max(1, limit), settings.maxBatchChanges)
         let page = try await replica.writer.read { db -> (ChangePage, Int64) in
-            (try self.readable(by: unit, after: cursor, limit: limit, excludingSite: site.flatMap(SiteID.init), db),
+            try self.requireUncompacted(cursor: cursor, db)
+            return (try self.readable(by: unit, after: cursor, limit: limit, excludingSite: site.flatMap(SiteID.init), db),
              try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0)
         }
         if let site {
             try await bindingSite(site, unit: unit) {
-                try await replica.writer.write { db in try self.nodes.recordPull(db, site: site, unit: unit, position: page.0.next.position) }
+                try await replica.writer.write { db in
+                    try self.nodes.recordPull(db, site: site, unit: unit, position: page.0.next.position)
+                    try self.nodes.recordAcknowledged(db, site: site, position: cursor.position)
+                }
             }
         }
         return OutgoingPullPage(changes: page.0.changes, siteUnits: page.0.siteUnits, schemaVersion: replica.schema.version,

@@ -103,6 +103,11 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxBodyBytes: Int = 8 << 20
     /// Changes stamped further than this in the future are refused.
     public var maxClockSkewSeconds: Double = 300
+    /// Compaction (Protocol §19.2): nodes seen within this many days hold the watermark back; a
+    /// node away longer starts again from a snapshot.
+    public var compactRetentionDays: Double = 180
+    /// The hub compacts every this many hours (0: only `reformsync compact`).
+    public var compactIntervalHours: Double = 24
 
     public init(host: String = "127.0.0.1", port: Int = 8443, maxBodyBytes: Int = 8 << 20, maxClockSkewSeconds: Double = 300) {
         self.host = host

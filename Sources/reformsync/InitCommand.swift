@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemon
 import Foundation
 import ReformData
+import ReformsyncConfig
 import Replica
 
 struct InitCommand: AsyncParsableCommand {
@@ -33,6 +34,9 @@ struct InitCommand: AsyncParsableCommand {
     @Flag(name: .customLong("from-hub"), help: "Start a node's replica from the hub's snapshot instead of empty (Protocol §19.3).")
     var fromHub = false
 
+    @Flag(help: "With --from-hub: move an existing replica aside (replica.sqlite.before-snapshot-TIME) and start again from the snapshot; for a node the hub refuses with snapshot_required.")
+    var replace = false
+
     func run() async throws {
         let configuration = try options.configuration()
         guard let unit = (unit ?? configuration.unit)?.nfc, !unit.isEmpty else {
@@ -47,13 +51,32 @@ struct InitCommand: AsyncParsableCommand {
         }
         if fromHub {
             guard replicaRole == .node else { throw ReportableError.input("--from-hub makes a node's replica; the hub starts empty (or from its backup)") }
+            if replace { try Self.moveAside(configuration) }
             let done = try await Bootstrap.run(configuration: configuration, unit: unit)
             print(done.summary)
             try Self.finish(role: .node, dataDirectory: configuration.dataDirectory, replicaPath: configuration.replicaPath,
                             owner: ServiceOwner.of(folder: configuration.dataDirectory))
             return
         }
+        guard !replace else { throw ReportableError.input("--replace goes with --from-hub") }
         try Self.create(unit: unit, role: replicaRole, dataDirectory: configuration.dataDirectory, replicaPath: configuration.replicaPath)
+    }
+
+    /// Moves the node's replica aside, whole (its WAL folded back first), keeping it for its
+    /// unpushed changes (`export-changes --data-dir` on a copy of the folder).
+    static func moveAside(_ configuration: ReformsyncConfiguration) throws {
+        let path = configuration.replicaPath
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        if let running = DaemonStateFile.running(dataDirectory: configuration.dataDirectory) {
+            throw ReportableError.input("the daemon (pid \(running.pid)) is running on \(configuration.dataDirectory): stop it first (`systemctl stop reformsync-daemon`)")
+        }
+        do { _ = try Replica.open(path: path) }  // closed again at once: SQLite folds the WAL into the file
+        let aside = path + ".before-snapshot-" + Timestamp.string().replacingOccurrences(of: ":", with: "")
+        try FileManager.default.moveItem(atPath: path, toPath: aside)
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            try FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
+        }
+        print("the old replica was moved to \(aside) (its unpushed changes can be exported from it)")
     }
 
     /// Creates the replica (and a node's API token). Run as root in a folder another user owns

@@ -101,7 +101,7 @@ struct DocumentTests {
     static func codesInSources() throws -> Set<String> {
         let sources = ProtocolFiles.packageRoot.appendingPathComponent("Sources")
         let files = ["ReformData/WritePolicy.swift", "Hub/HubError.swift", "Hub/HubService.swift", "Hub/HubServer.swift",
-                     "Hub/HubGuards.swift", "Hub/NodeRegistry.swift", "Hub/HubErrorMiddleware.swift", "Hub/SnapshotStore.swift"]
+                     "Hub/HubGuards.swift", "Hub/NodeRegistry.swift", "Hub/HubErrorMiddleware.swift", "Hub/SnapshotStore.swift", "Hub/HubService+Compaction.swift"]
         let pattern = try NSRegularExpression(pattern: #"(?:Refusal\(|code: )"([a-z_]+)""#)
         var codes: Set<String> = []
         for file in files {
