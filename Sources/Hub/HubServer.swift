@@ -82,8 +82,15 @@ public enum HubServer {
             let baseline = try number("baseline", default: 0)
             let position = try number("position", default: baseline)
             let limit = try number("limit", default: Int64(service.settings.maxBatchChanges))
+            let schema = try query["schema"].map { text -> Int in
+                guard let version = Int(String(text)), (1...10_000).contains(version) else {
+                    throw HubError.badRequest("query parameter schema=\(text) is not a schema version (1–10000)")
+                }
+                return version
+            }
             let page = try await service.pull(unit: unit, site: query["site"].map(String.init),
-                                              cursor: ChangeCursor(baseline: baseline, position: position), limit: Int(clamping: limit))
+                                              cursor: ChangeCursor(baseline: baseline, position: position), limit: Int(clamping: limit),
+                                              schema: schema)
             return try encode(page, status: .ok, request: request)
         }
         // Bootstrap (Protocol §19.3): the manifest, then the file, resumable by Range.

@@ -44,10 +44,13 @@ extension HubService {
         throw Self.snapshotRequired(acknowledged: acknowledged, horizon: horizon)
     }
 
-    /// 410 `snapshot_required` for a pull from below what was compacted.
-    func requireUncompacted(cursor: ChangeCursor, _ db: Database) throws {
+    /// 410 `snapshot_required` for a pull from below what was compacted, unless its site had
+    /// already acknowledged past it (a node pulling everything again after an upgrade holds the
+    /// tombstones it received).
+    func requireUncompacted(cursor: ChangeCursor, site: String?, _ db: Database) throws {
         let horizon = try replica.compactedThrough(db)
         guard horizon > 0, cursor.position < horizon else { return }
+        if let site, let acknowledged = try nodes.acknowledged(db, site: site), acknowledged >= horizon { return }
         throw Self.snapshotRequired(acknowledged: cursor.position, horizon: horizon)
     }
 

@@ -62,10 +62,9 @@ public final class HubService: Sendable {
             throw HubError(status: 409, code: "protocol_unsupported",
                            message: "the node speaks protocol \(request.protocolMin)–\(request.protocolMax), the hub \(ProtocolVersion.supported.lowerBound)–\(ProtocolVersion.supported.upperBound)")
         }
-        guard request.schema == replica.schema.version else {
-            let upgrade = request.schema > replica.schema.version ? "upgrade reformsync on the hub" : "upgrade reformsync on this node"
-            throw HubError(status: 409, code: "schema_mismatch",
-                           message: "node schema \(request.schema), hub schema \(replica.schema.version): \(upgrade)")
+        // One version behind or ahead is served (Protocol §19.1); further apart, the side to upgrade is named.
+        if let refusal = SchemaCompatibility.refusal(node: request.schema, hub: replica.schema.version) {
+            throw HubError(status: 409, code: "schema_mismatch", message: "node schema \(request.schema), hub schema \(replica.schema.version): \(refusal)")
         }
         guard SiteID(request.site) != nil else { throw HubError.badRequest("site \"\(request.site)\" is not a site id (16 hex digits)") }
         let now = Int64(wallClock())
@@ -83,6 +82,7 @@ public final class HubService: Sendable {
             try await replica.writer.write { db in
                 try self.requireUncompacted(site: request.site, db)  // before it counts as seen (§19.2)
                 try self.nodes.recordHandshake(db, site: request.site, unit: unit, software: request.software, clockOffsetMs: offset)
+                try self.nodes.recordSchema(db, site: request.site, schema: request.schema)
                 // The node was acknowledged, under this very epoch, more than this hub holds: the hub's
                 // file is older than what it served (a snapshot or copy put back, not a `backup` file).
                 let recorded = try self.nodes.pushedThrough(db, site: request.site) ?? 0
@@ -109,8 +109,9 @@ public final class HubService: Sendable {
     /// and records the node's progress, all in one transaction.
     public func push(_ request: ReceivedPush, unit: String) async throws -> PushResponse {
         var received: (changes: [Change], siteUnits: [SiteID: String])
-        guard request.changes.schema == replica.schema.version else {
-            throw HubError(status: 409, code: "schema_mismatch", message: "the change set is for schema \(request.changes.schema), the hub's is \(replica.schema.version)")
+        guard SchemaCompatibility.served(byHub: replica.schema.version).contains(request.changes.schema) else {
+            throw HubError(status: 409, code: "schema_mismatch", message: "the change set is for schema \(request.changes.schema), the hub's is \(replica.schema.version): "
+                           + (SchemaCompatibility.refusal(node: request.changes.schema, hub: replica.schema.version) ?? ""))
         }
         do { received = try request.changes.resolved() } catch { throw HubError.badRequest("changes: \(error.message)") }
         // The pushing node may name units only for sites of its own unit: the audit trail cannot be falsified.
@@ -137,12 +138,13 @@ public final class HubService: Sendable {
                 return (report, refused)
             }
         }
-        count(report, refused: refused)
-        if !refused.isEmpty {
-            logger.notice("refused changes from \(unit)", metadata: ["count": "\(refused.count)", "first": "\(refused[0])"])
+        let refusedChanges = aheadOfHub(refused, changeSetSchema: request.changes.schema)
+        count(report, refused: refusedChanges)
+        if !refusedChanges.isEmpty {
+            logger.notice("refused changes from \(unit)", metadata: ["count": "\(refusedChanges.count)", "first": "\(refusedChanges[0])"])
         }
         return PushResponse(acknowledged: request.through, applied: report.applied, duplicates: report.duplicates,
-                            superseded: report.lost + report.stale, refused: refused, hubVersion: report.version)
+                            superseded: report.lost + report.stale, refused: refusedChanges, hubVersion: report.version)
     }
 
     /// Checks every change against the schema and who may write it (``WritePolicy``), merges
@@ -271,12 +273,15 @@ public final class HubService: Sendable {
     }
 
     /// A page of what `unit` may read after `cursor`.
-    public func pull(unit: String, site: String?, cursor: ChangeCursor, limit: Int) async throws -> OutgoingPullPage {
+    public func pull(unit: String, site: String?, cursor: ChangeCursor, limit: Int, schema: Int? = nil) async throws -> OutgoingPullPage {
         if let site, SiteID(site) == nil { throw HubError.badRequest("query parameter site=\(site) is not a site id (16 hex digits)") }
         let limit = min(max(1, limit), settings.maxBatchChanges)
         let page = try await replica.writer.read { db -> (ChangePage, Int64) in
-            try self.requireUncompacted(cursor: cursor, db)
-            return (try self.readable(by: unit, after: cursor, limit: limit, excludingSite: site.flatMap(SiteID.init), db),
+            try self.requireUncompacted(cursor: cursor, site: site, db)
+            // An older node gets only what its schema has (Protocol §19.1): the rest waits at the hub.
+            let view = try self.nodeSchema(declared: schema, site: site, db)
+            let readable = try self.readable(by: unit, after: cursor, limit: limit, excludingSite: site.flatMap(SiteID.init), db)
+            return (self.narrowed(readable, to: view),
              try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0)
         }
         if let site {

@@ -8,11 +8,23 @@ import ReformData
 extension NodeRegistry {
     static func addAcknowledgedColumn(_ db: Database) throws {
         let columns = Set(try db.columns(in: "_hub_nodes").map(\.name))
+        if !columns.contains("schema_version") {
+            // The schema each node's last handshake declared: pulls of older nodes are narrowed to it.
+            try db.execute(sql: "ALTER TABLE _hub_nodes ADD COLUMN schema_version INTEGER")
+        }
         if !columns.contains("acknowledged_position") {
             try db.execute(sql: "ALTER TABLE _hub_nodes ADD COLUMN acknowledged_position INTEGER")
             // Nodes that pulled before the column existed acknowledged something, but not what: 0.
             try db.execute(sql: "UPDATE _hub_nodes SET acknowledged_position = 0 WHERE pulled_position IS NOT NULL")
         }
+    }
+
+    func recordSchema(_ db: Database, site: String, schema: Int) throws {
+        try db.execute(sql: "UPDATE _hub_nodes SET schema_version = ? WHERE site = ?", arguments: [schema, site])
+    }
+
+    func schema(_ db: Database, site: String) throws -> Int? {
+        try Int.fetchOne(db, sql: "SELECT schema_version FROM _hub_nodes WHERE site = ?", arguments: [site])
     }
 
     /// Records that `site` has committed everything through `position` (never goes back).

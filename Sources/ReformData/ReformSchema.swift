@@ -222,5 +222,5 @@ public enum ReformSchema {
             ColumnSchema("effective_on", .date, required: true, writer: .hub, doc: "First day the successor stands for the predecessor, e.g. 2025-07-01"),
             ColumnSchema("decision", .text, writer: .hub, doc: "The legal decision, e.g. a National Assembly resolution"),
             ColumnSchema("note", .text, writer: .hub),
-        ])
+        ]).since(2)
 }

@@ -92,6 +92,11 @@ enum Migrations {
             }
         }
         try db.execute(sql: "UPDATE _rs_state SET schema_version = ? WHERE id = 1", arguments: [schema.version])
+        // A node pulls everything again: the hub kept back what the older schema could not store
+        // (Protocol §19.1), and sends it now. Merging what it already has again is harmless.
+        if try String.fetchOne(db, sql: "SELECT role FROM _rs_state WHERE id = 1") == ReplicaRole.node.rawValue {
+            try db.execute(sql: "UPDATE _rs_cursors SET value = 0 WHERE name IN ('pull.baseline', 'pull.position')")
+        }
     }
 
     static func createDataTables(_ db: Database, schema: Schema) throws {
