@@ -94,4 +94,23 @@ struct BootstrapTests {
         #expect(wrong.code == 2 && wrong.stderr.contains("belongs to unit SONDUONG, not YENSON"), "\(wrong)")
         #expect(!FileManager.default.fileExists(atPath: other.replicaPath))
     }
+
+    /// The hub's own schedule (`server.compact_interval_hours`, here about a second) compacts.
+    @Test func theRunningHubCompactsOnItsSchedule() throws {
+        let world = try World("compact-schedule")
+        defer { world.shutdown() }
+        let hub = try world.makeHub()
+        let child = try hub.start(environment: ["REFORMSYNC_SERVER_COMPACT_INTERVAL_HOURS": "0.0003"])
+        let result = world.run(["record", "put", "initiatives", "-", "--config", hub.configPath],
+                               stdin: jsonData([["id": "SK-1", "unit": "SONDUONG", "year": 2025, "title": "Xoá sau"]]))
+        #expect(result.code == 0, "\(result)")
+        #expect(world.run(["record", "delete", "initiatives", "SK-1", "--config", hub.configPath]).code == 0)
+        let compacted = eventually(timeout: 30) {
+            ((try? readOnlyQueue(hub.replicaPath).read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM initiatives WHERE id = 'SK-1'")
+            }) ?? 1) == 0
+        }
+        #expect(compacted, "the hub never compacted on its own: \(child.stderr.suffix(2000))")
+        #expect(child.stderr.contains("compacted"), "\(child.stderr.suffix(2000))")
+    }
 }

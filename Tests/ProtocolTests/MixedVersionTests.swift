@@ -171,3 +171,30 @@ struct MixedVersionTests {
         }
     }
 }
+
+/// `init --from-hub`'s download refuses bytes that are not the announced snapshot (§19.3).
+@Suite("snapshot download verification")
+struct SnapshotVerificationTests {
+    @Test func aDownloadWhoseHashDiffersIsDeletedAndReported() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reformsync-verify-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let hub = try Replica.create(path: dir + "/hub.sqlite", unit: "SNV", role: .hub)
+        try hub.put("units", json: ["id": .string("SONDUONG"), "name": .string("UBND huyện Sơn Dương"), "group": .string("district")])
+        try await MixedVersionTests.serving(hub) { service, client in
+            let download = SnapshotDownload(client: try client(try service.tokens.create(unit: "SONDUONG").token), folder: dir)
+            var manifest = try await download.manifest()
+            let good = manifest
+            manifest.sha256 = String(repeating: "0", count: 64)
+            do {
+                _ = try await download.download(manifest)
+                Issue.record("a snapshot with another hash was accepted")
+            } catch let error as SnapshotError {
+                #expect(error.description.contains("SHA-256") && error.description.contains("deleted"), "\(error)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: download.partPath(manifest)))
+            let outcome = try await download.download(good)
+            #expect(FileManager.default.fileExists(atPath: outcome.path))
+        }
+    }
+}
