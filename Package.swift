@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["WireProtocol", "Replica", "ReformData", "CRDT", "HubClient", "NodeSync", "ReformsyncTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "SeedScenario", "Replica", "ReformData", "CRDT",
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "SeedScenario", "Replica", "ReformData", "CRDT", "Dashboard",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The daemon as a process: status in every state, SIGTERM, poor links through a proxy, systemd.

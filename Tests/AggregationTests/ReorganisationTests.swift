@@ -1,5 +1,6 @@
 import Aggregation
 import CRDT
+import Dashboard
 import Foundation
 import GRDB
 import ReformData
@@ -57,6 +58,8 @@ struct ReorganisationTests {
         let text = ReportFormat.table(report)
         #expect(text.contains("so với SONDUONG năm 2024: 81,40 % (−0,80)"))
         #expect(text.contains("so với BDT năm 2024: hạng 11, tăng 6 bậc, 76,20 % (+1,60)"))
+        let html = DashboardPage.render(report: report, nodes: [])
+        #expect(html.contains("so với SONDUONG năm 2024: 81,40 % (−0,80)") && html.contains("so với BDT năm 2024: hạng 11, tăng 6 bậc"))
         let json = try JSONSerialization.jsonObject(with: ReportFormat.json(report)) as! [String: Any]
         let communes = (json["groups"] as! [[String: Any]]).first { $0["group"] as? String == "commune" }!["units"] as! [[String: Any]]
         let previous = communes.first { $0["unit"] as? String == "XA-SONDUONG" }!["previous"] as! [String: Any]
