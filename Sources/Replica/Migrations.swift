@@ -99,6 +99,16 @@ enum Migrations {
         }
     }
 
+    /// Whether a table or field `schema` declares is absent from the file.
+    static func missesDeclaredTables(_ db: Database, schema: Schema) throws -> Bool {
+        for table in schema.tables {
+            guard try db.tableExists(table.name) else { return true }
+            let existing = Set(try db.columns(in: table.name).map(\.name))
+            if table.columns.contains(where: { !existing.contains($0.name) }) { return true }
+        }
+        return false
+    }
+
     static func createDataTables(_ db: Database, schema: Schema) throws {
         for table in schema.tables {
             for sql in TableStore(schema: table).createSQL { try db.execute(sql: sql) }

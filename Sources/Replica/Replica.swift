@@ -61,7 +61,10 @@ public final class Replica: Sendable {
         self.site = state.site
         self.unit = state.unit
         self.role = state.role
-        if state.schemaVersion < schema.version {
+        // Also when a declared table or field is missing at the same version number: a file made
+        // by a build whose schema had that number but other tables (two branches each adding
+        // "version 2") is completed rather than failing at the first query.
+        if try state.schemaVersion < schema.version || writer.read({ db in try Migrations.missesDeclaredTables(db, schema: schema) }) {
             try writer.write { db in try Migrations.upgradeData(db, schema: schema) }
         }
     }

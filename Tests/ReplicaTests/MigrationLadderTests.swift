@@ -74,3 +74,20 @@ import Testing
         #expect(replica.unit == "SONDUONG")
     }
 }
+
+extension MigrationLadderTests {
+    /// Two builds that each called their schema "version 2" with different tables (branches
+    /// merged later): the file is completed on open instead of failing at the first query.
+    @Test func aFileOfTheSameVersionNumberMissingATableIsCompleted() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path("replica.sqlite")
+        var tables = ReformSchema.v1.tables
+        tables.removeAll { $0.name == "unit_successions" }
+        _ = try Replica.create(path: path, unit: "SONDUONG", schema: Schema(version: ReformSchema.version, tables: tables))
+        let replica = try Replica.open(path: path)
+        _ = try replica.put("initiatives", json: ["id": .string("SK-1"), "unit": .string("SONDUONG"), "year": .integer(2025), "title": .string("A")])
+        #expect(try replica.writer.read { db in try db.tableExists("unit_successions") })
+        #expect(try replica.list("unit_successions").isEmpty)
+    }
+}
