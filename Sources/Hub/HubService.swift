@@ -223,6 +223,7 @@ public final class HubService: Sendable {
         let siteUnits = siteUnits.filter { $0.value == unit }
         let (report, refused) = try replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
             try self.nodes.bind(db, site: site, unit: unit)
+            try self.requireUncompacted(site: site, db)  // a file from a node away too long, as a push (§19.2)
             let (report, refused) = try self.checkAndMerge(changes, siteUnits: siteUnits, from: unit, db)
             try self.nodes.recordPush(db, site: site, unit: unit, through: through, received: changes.count, refused: refused.count)
             return (report, refused)

@@ -47,6 +47,13 @@ extension EndToEnd {
         }
         #expect(try !hubHasRow())
 
+        // Its changes carried on a USB stick are refused the same way.
+        let file = world.path("away.changes.json")
+        #expect(away.run(["export-changes", file]).code == 0)
+        let carried = hub.run(["import-changes", file])
+        #expect(carried.code != 0 && carried.stderr.contains("init --from-hub --replace") && carried.stderr.contains("nothing was imported"), "\(carried)")
+        #expect(try !hubHasRow(), "the deleted row came back at the hub through a file")
+
         // The node comes back: refused before anything is merged.
         let back = away.sync(expectSuccess: false)
         #expect(back.result.code != 0 && back.result.stderr.contains("snapshot_required") && back.result.stderr.contains("init --from-hub --replace"),
