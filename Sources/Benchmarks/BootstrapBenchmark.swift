@@ -99,10 +99,14 @@ public enum BootstrapBenchmark {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let download = SnapshotDownload(client: client, folder: folder, logger: quiet)
             let manifest = try await download.manifest()
+            let built = Date().timeIntervalSince(snapshotStart)
             let outcome = try await download.download(manifest)
+            let downloaded = Date().timeIntervalSince(snapshotStart)
             _ = try SnapshotDownload.install(manifest, from: outcome.path, unit: unit, replicaPath: folder + "/replica.sqlite")
             let snapshotted = try Replica.open(path: folder + "/replica.sqlite")
             let snapshotSeconds = Date().timeIntervalSince(snapshotStart)
+            progress(String(format: "snapshot: built at the hub by %.2f s, downloaded and verified by %.2f s, installed by %.2f s",
+                            built, downloaded, snapshotSeconds))
 
             let a = try replayed.canonicalDump(), b = try snapshotted.canonicalDump()
             guard a == b else { throw SyncError("the snapshot and the replay differ (\(a.count) and \(b.count) bytes of dump)") }

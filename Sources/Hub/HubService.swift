@@ -50,6 +50,7 @@ public final class HubService: Sendable {
         self.logger = logger
         self.wallClock = wallClock
         self.currentEpoch = Mutex(try HubEpoch.ensure(replica))
+        try HubIndexes.ensure(replica)  // snapshots select one unit's rows (§19.3)
     }
 
     public func handshake(_ request: HandshakeRequest, unit: String) async throws -> HandshakeResponse {

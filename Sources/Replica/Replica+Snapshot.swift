@@ -25,7 +25,14 @@ extension Replica {
             throw ReplicaError.localWrite("a snapshot is read from a replica file, not from \(location)")
         }
         if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        let queue = try DatabaseQueue(path: path)
+        // A scratch file: compressed, hashed and written elsewhere whole once built. Waiting for
+        // the disk at each of its commits would cost more than copying the rows.
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+            try db.execute(sql: "PRAGMA journal_mode = MEMORY")
+        }
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
         try Migrations.climb(queue)
         try queue.write { db in try Migrations.createDataTables(db, schema: schema) }
         return try queue.writeWithoutTransaction { db in
