@@ -32,12 +32,13 @@ public struct Schema: Sendable {
         })
     }
 
-    /// Whether every column's ``ColumnSchema/since`` is at least that of the columns before it,
-    /// and no table or column is newer than the schema: what ``asOf(version:)`` relies on.
+    /// Whether every column's ``ColumnSchema/since`` is at least that of the columns before it, no
+    /// table or column is newer than the schema, and no column added to an existing table is
+    /// required (older nodes create rows without it): what ``asOf(version:)`` relies on.
     public var versionsAreAppended: Bool {
         tables.allSatisfy { table in
             table.since <= version && zip(table.columns, table.columns.dropFirst()).allSatisfy { $0.since <= $1.since }
-                && table.columns.allSatisfy { $0.since <= version }
+                && table.columns.allSatisfy { $0.since <= version && ($0.since <= table.since || !$0.required) }
         }
     }
 }

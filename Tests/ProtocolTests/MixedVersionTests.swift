@@ -76,6 +76,9 @@ struct MixedVersionTests {
             #expect(mine.columns.map(\.type) == table.columns.map(\.type) && mine.keyColumns == table.keyColumns
                     && mine.ownerColumn == table.ownerColumn && mine.readScope == table.readScope, "\(table.name)")
         }
+        var required = Self.future.tables
+        required[required.firstIndex { $0.name == "initiatives" }!].columns.append(ColumnSchema("owner_note", .text, required: true).since(3))
+        #expect(!Schema(version: 3, tables: required).versionsAreAppended, "a required field added to an existing table")
         #expect(Self.future.asOf(version: 2).tableNames == ReformSchema.v1.tableNames)
         #expect(Self.future.asOf(version: 2).table("initiatives")?.columnNames == ReformSchema.v1.table("initiatives")?.columnNames)
     }
