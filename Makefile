@@ -41,6 +41,8 @@ bench: release
 	.build/release/reformsync bench merge
 	.build/release/reformsync bench sync
 	.build/release/reformsync bench report
+	.build/release/reformsync bench bootstrap
+	.build/release/reformsync bench compact
 	.build/release/reformsync bench daemon
 	.build/release/reformsync bench files
 

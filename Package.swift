@@ -81,6 +81,7 @@ let package = Package(
         // The node's sync round with the hub: handshake, push, pull, each step committed with its cursor.
         .target(name: "NodeSync", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "FileStore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The district daemon: sync loop, local HTTP API, metrics, systemd notify, status.
@@ -134,7 +135,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["WireProtocol", "Replica", "ReformData", "CRDT", "HubClient", "NodeSync", "ReformsyncTestSupport", "FileStore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "SeedScenario", "Replica", "ReformData", "CRDT",
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "SeedScenario", "Replica", "ReformData", "CRDT", "Dashboard",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The daemon as a process: status in every state, SIGTERM, poor links through a proxy, systemd.

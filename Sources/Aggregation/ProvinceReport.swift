@@ -129,12 +129,14 @@ public struct UnitResult: Codable, Sendable, Equatable {
     public var excludedCriteria: [String]
     /// The unit's own SIPAS (overall %), when surveyed.
     public var sipasOverall: Double?
+    /// Against the previous year, through successions (``PreviousYear``); nil when nothing compares.
+    public var previous: PreviousYear? = nil
 
     enum CodingKeys: String, CodingKey {
         case unit, name, shortName = "short_name", group, status, selfTotal = "self_total", appraisedTotal = "appraised_total"
         case surveyPoints = "survey_points", maxPoints = "max_points", surveyMaxPoints = "survey_max_points"
         case indexPercent = "index_percent", rank, tie, scoredCriteria = "scored_criteria", pendingAppraisals = "pending_appraisals"
-        case excludedCriteria = "excluded_criteria", sipasOverall = "sipas_overall"
+        case excludedCriteria = "excluded_criteria", sipasOverall = "sipas_overall", previous
     }
 
     /// Missing values are written as `null`, never left out.
@@ -157,6 +159,7 @@ public struct UnitResult: Codable, Sendable, Equatable {
         try c.encode(pendingAppraisals, forKey: .pendingAppraisals)
         try c.encode(excludedCriteria, forKey: .excludedCriteria)
         try c.encode(sipasOverall, forKey: .sipasOverall)
+        try c.encode(previous, forKey: .previous)
     }
 }
 

@@ -34,8 +34,10 @@ extension ProvinceReport {
         let units = try UnitDirectory.load(db)
         var methods: [Int: MethodologyInfo] = [:]
         var trees: [String: CriteriaTree] = [:]
-        for year in Set(years).sorted() {
-            var method = try Self.methodology(db, year: year)
+        // The previous years too, when a method covers them: rank change and year-on-year (§19.4).
+        let previousYears = Set(years.map { $0 - 1 }).subtracting(years).filter { (2000...2100).contains($0) }
+        for year in Set(years).union(previousYears).sorted() {
+            guard var method = try Self.methodology(db, year: year, required: !previousYears.contains(year)) else { continue }
             if trees[method.id] == nil { trees[method.id] = try CriteriaTree.load(db, methodology: method.id) }
             method.criteria = trees[method.id]!.nodes.count
             method.leaves = trees[method.id]!.leaves.count
@@ -43,6 +45,12 @@ extension ProvinceReport {
         }
         let yearTrees = methods.mapValues { trees[$0.id]! }
         let totals = try scoreTotals(db, trees: yearTrees, units: units, stage: stage)
+        var rankingsByYear: [Int: [GroupRanking]] = [:]
+        for year in yearTrees.keys.sorted() {
+            rankingsByYear[year] = try rankings(db, year: year, units: units, tree: yearTrees[year]!, totals: totals[year] ?? [:],
+                                                survey: try SurveyRows.load(db, year: year), stage: stage)
+        }
+        let successions = try SuccessionMap.load(db)
         // Sections that do not depend on the year are computed once.
         let decision06 = try decision06(db, units: units)
         let tasks = try tasks(db, asOf: asOf, units: units)
@@ -50,7 +58,7 @@ extension ProvinceReport {
             let survey = try SurveyRows.load(db, year: year)
             var report = ProvinceReport(
                 year: year, asOf: asOf, province: units.province?.name, methodology: methods[year]!,
-                groups: try rankings(db, year: year, units: units, tree: yearTrees[year]!, totals: totals[year] ?? [:], survey: survey, stage: stage),
+                groups: successions.comparing(rankingsByYear[year]!, with: rankingsByYear[year - 1], previousYear: year - 1),
                 sipas: sipasSummary(survey, units: units), decision06: decision06, tasks: tasks,
                 initiatives: try initiatives(db, year: year, units: units),
                 externalIndices: try externalIndices(db, year: year),
@@ -74,6 +82,11 @@ extension ProvinceReport {
     /// The method covering the year: first_year ≤ year ≤ last_year (an empty bound is open);
     /// when several do, the one starting latest.
     static func methodology(_ db: Database, year: Int) throws -> MethodologyInfo {
+        try methodology(db, year: year, required: true)!
+    }
+
+    /// The method of the year; nil instead of an error when none covers it and it is not `required`.
+    static func methodology(_ db: Database, year: Int, required: Bool) throws -> MethodologyInfo? {
         let rows = try Row.fetchAll(db, sql: """
             SELECT id, name, decision, first_year, last_year, max_points FROM methodologies WHERE _cl % 2 = 1
             ORDER BY first_year DESC, id
@@ -84,6 +97,7 @@ extension ProvinceReport {
                 return MethodologyInfo(id: row[0], name: row[1] ?? row[0], decision: row[2], maxPoints: row[5], criteria: 0, leaves: 0)
             }
         }
+        guard required else { return nil }
         let covered = rows.map { row -> String in
             let first: Int? = row[3], last: Int? = row[4]
             return "\(row[0] as String) (\(first.map(String.init) ?? "…")–\(last.map(String.init) ?? "…"))"
@@ -124,7 +138,10 @@ extension ProvinceReport {
             for unit in units.ordered where unit.group == group {
                 var total = totals[unit.code] ?? ScoreTotals()
                 let present = assessed.contains(unit.code) || total.rows > 0
-                let valid = (unit.validFrom ?? yearStart) <= yearEnd && (unit.validTo ?? yearEnd) >= yearStart
+                // A unit without data is listed when it exists on the year's last day: the year's
+                // assessment covers the units of 31 December (districts that ended on 30/6/2025 are
+                // not "missing" in 2025; communes formed on 1/7/2025 are), Protocol §19.4.
+                let valid = (unit.validFrom ?? yearStart) <= yearEnd && (unit.validTo ?? yearEnd) >= yearEnd
                 guard present || valid else { continue }
                 var maxPoints = groupMax, surveyMax = groupSurveyMax
                 let excluded = exclusions[unit.code] ?? []

@@ -119,6 +119,7 @@ public enum ReportFormat {
                     notes.append(unit.status == .appraisalInProgress ? "\(text): còn \(unit.pendingAppraisals) tiêu chí" : text)
                 }
                 if !unit.excludedCriteria.isEmpty { notes.append("không áp dụng: " + unit.excludedCriteria.joined(separator: ", ")) }
+                if let previous = unit.previous, unit.indexPercent != nil { notes.append(previousText(previous, unit: unit.unit)) }
                 rows.append([unit.rank.map(String.init) ?? "—", unit.name, vn(unit.selfTotal), vn(unit.appraisedTotal),
                              vn(unit.surveyPoints), vn(unit.maxPoints), vn(unit.indexPercent), notes.joined(separator: "; ")])
             }
@@ -272,6 +273,16 @@ public enum ReportFormat {
     }
 
     /// 81,99 — two decimals, decimal comma; "—" when missing.
+    /// "năm 2024: hạng 3, tăng 1 bậc, +1,25" or, through successions, "so với SONDUONG năm 2024: 81,42 % (−0,55)".
+    public static func previousText(_ previous: PreviousYear, unit: String) -> String {
+        let signed = previous.indexChange.map { ($0 > 0 ? "+" : $0 < 0 ? "−" : "±") + vn(abs($0)) } ?? "—"
+        var text = previous.units == [unit] ? "năm \(previous.year): " : "so với \(previous.units.joined(separator: " + ")) năm \(previous.year): "
+        if let rank = previous.rank, let change = previous.rankChange {
+            text += "hạng \(rank), " + (change > 0 ? "tăng \(change) bậc" : change < 0 ? "giảm \(-change) bậc" : "giữ nguyên") + ", "
+        }
+        return text + "\(vn(previous.indexPercent)) % (\(signed))"
+    }
+
     static func vn(_ value: Double?) -> String {
         vn(value, minDecimals: 2, maxDecimals: 2)
     }

@@ -74,7 +74,7 @@ public enum DashboardPage {
             let top = group.units.first { $0.rank == 1 }?.unit
             let bars = group.units.map { unit in
                 BarChart.Bar(label: (unit.rank.map { "\($0). " } ?? "– ") + (unit.shortName ?? unit.name), value: unit.indexPercent,
-                             note: unit.indexPercent == nil ? statusText(unit.status) : (unit.tie ? "(đồng hạng)" : nil), highlight: unit.unit == top)
+                             note: unit.indexPercent == nil ? statusText(unit.status) : rankedNote(unit), highlight: unit.unit == top)
             }
             body += BarChart(bars: bars).svg()
             body += "</section>"
@@ -161,6 +161,15 @@ public enum DashboardPage {
             out += "<td>\(node.clockOffsetMs.map { "\($0) ms" } ?? "—")</td></tr>"
         }
         return out + "</table></section>"
+    }
+
+    /// A ranked bar's note: the tie, and the change against the previous year (through
+    /// successions: "so với SONDUONG năm 2024", Protocol §19.4).
+    static func rankedNote(_ unit: UnitResult) -> String? {
+        var parts: [String] = []
+        if unit.tie { parts.append("(đồng hạng)") }
+        if let previous = unit.previous { parts.append(ReportFormat.previousText(previous, unit: unit.unit)) }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
     static func statusText(_ status: UnitStatus) -> String {

@@ -15,7 +15,8 @@ import WireProtocol
 /// Every route sits in a group whose guard is declared here (Protocol/README.md §7.3):
 /// - anonymous: `GET /v1/health` only (liveness);
 /// - node (``NodeGuard``): `POST /v1/handshake`, `POST /v1/push`, `GET /v1/pull`, and the
-///   evidence-file routes `POST /v1/files/status`, `PUT /v1/files/{sha256}`, `GET /v1/files/{sha256}` (§16);
+///   evidence-file routes `POST /v1/files/status`, `PUT /v1/files/{sha256}`, `GET /v1/files/{sha256}` (§16),
+///   and the bootstrap snapshot `GET /v1/snapshot`, `GET /v1/snapshot/{id}` (§19.3);
 /// - operator (``OperatorGuard``): `GET /metrics`, `GET /files/{sha256}` (any unit's evidence), and
 ///   what `operatorRoutes` adds (the dashboard).
 /// The returned ``HubRouter/routes`` lists each route with its group; a test probes every one.
@@ -84,8 +85,15 @@ public enum HubServer {
             let baseline = try number("baseline", default: 0)
             let position = try number("position", default: baseline)
             let limit = try number("limit", default: Int64(service.settings.maxBatchChanges))
+            let schema = try query["schema"].map { text -> Int in
+                guard let version = Int(String(text)), (1...10_000).contains(version) else {
+                    throw HubError.badRequest("query parameter schema=\(text) is not a schema version (1–10000)")
+                }
+                return version
+            }
             let page = try await service.pull(unit: unit, site: query["site"].map(String.init),
-                                              cursor: ChangeCursor(baseline: baseline, position: position), limit: Int(clamping: limit))
+                                              cursor: ChangeCursor(baseline: baseline, position: position), limit: Int(clamping: limit),
+                                              schema: schema)
             return try encode(page, status: .ok, request: request)
         }
         // Evidence files (Protocol §16): after the rows, in their own requests.
@@ -108,6 +116,21 @@ public enum HubServer {
             let unit = try context.nodeUnit()
             let file = try service.files.openable(try context.parameters.require("sha256"), unit: unit)
             return try fileResponse(file, request: request, attachment: false)
+        }
+        // Bootstrap (Protocol §19.3): the manifest, then the file, resumable by Range.
+        nodes.get("v1/snapshot") { request, context -> Response in
+            try encode(try await service.snapshot(unit: try context.nodeUnit()), status: .ok, request: request)
+        }
+        nodes.get("v1/snapshot/:id") { request, context -> Response in
+            let unit = try context.nodeUnit()
+            let part = try service.snapshotBytes(id: context.parameters.get("id") ?? "", unit: unit,
+                                                 range: request.headers[HTTPField.Name("Range")!])
+            var headers: HTTPFields = [.contentType: "application/gzip", HTTPField.Name("Accept-Ranges")!: "bytes"]
+            if part.partial {
+                headers[HTTPField.Name("Content-Range")!] = "bytes \(part.first)-\(part.first + part.bytes.count - 1)/\(part.total)"
+            }
+            return Response(status: part.partial ? .partialContent : .ok, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(bytes: part.bytes)))
         }
         declare(.node)
 

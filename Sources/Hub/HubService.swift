@@ -63,6 +63,7 @@ public final class HubService: Sendable {
         self.currentEpoch = Mutex(try HubEpoch.ensure(replica))
         self.files = HubFiles(store: FileStore(dataDirectory: (replica.location as NSString).deletingLastPathComponent), replica: replica)
         try replica.ensureFileTables()
+        try HubIndexes.ensure(replica)  // snapshots select one unit's rows (§19.3)
     }
 
     public func handshake(_ request: HandshakeRequest, unit: String) async throws -> HandshakeResponse {
@@ -75,10 +76,9 @@ public final class HubService: Sendable {
             throw HubError(status: 409, code: "protocol_unsupported",
                            message: "the node speaks protocol \(request.protocolMin)–\(request.protocolMax), the hub \(ProtocolVersion.supported.lowerBound)–\(ProtocolVersion.supported.upperBound)")
         }
-        guard request.schema == replica.schema.version else {
-            let upgrade = request.schema > replica.schema.version ? "upgrade reformsync on the hub" : "upgrade reformsync on this node"
-            throw HubError(status: 409, code: "schema_mismatch",
-                           message: "node schema \(request.schema), hub schema \(replica.schema.version): \(upgrade)")
+        // One version behind or ahead is served (Protocol §19.1); further apart, the side to upgrade is named.
+        if let refusal = SchemaCompatibility.refusal(node: request.schema, hub: replica.schema.version) {
+            throw HubError(status: 409, code: "schema_mismatch", message: "node schema \(request.schema), hub schema \(replica.schema.version): \(refusal)")
         }
         guard SiteID(request.site) != nil else { throw HubError.badRequest("site \"\(request.site)\" is not a site id (16 hex digits)") }
         let now = Int64(wallClock())
@@ -100,6 +100,7 @@ public final class HubService: Sendable {
         }
         try await bindingSite(request.site, unit: unit) {
             try await replica.writer.write { db in
+                try self.requireUncompacted(site: request.site, db)  // before it counts as seen (§19.2)
                 try self.nodes.recordHandshake(db, site: request.site, unit: unit, software: request.software, clockOffsetMs: offset)
                 // The node's clock, for the season's back-dating rules (Protocol §17.4).
                 if let clock = nodeClock {
@@ -107,6 +108,7 @@ public final class HubService: Sendable {
                 } else {
                     try SiteClocks.seen(db, site: request.site, now: UInt64(now))
                 }
+                try self.nodes.recordSchema(db, site: request.site, schema: request.schema)
                 // The node was acknowledged, under this very epoch, more than this hub holds: the hub's
                 // file is older than what it served (a snapshot or copy put back, not a `backup` file).
                 let recorded = try self.nodes.pushedThrough(db, site: request.site) ?? 0
@@ -133,8 +135,9 @@ public final class HubService: Sendable {
     /// and records the node's progress, all in one transaction.
     public func push(_ request: ReceivedPush, unit: String) async throws -> PushResponse {
         var received: (changes: [Change], siteUnits: [SiteID: String])
-        guard request.changes.schema == replica.schema.version else {
-            throw HubError(status: 409, code: "schema_mismatch", message: "the change set is for schema \(request.changes.schema), the hub's is \(replica.schema.version)")
+        guard SchemaCompatibility.served(byHub: replica.schema.version).contains(request.changes.schema) else {
+            throw HubError(status: 409, code: "schema_mismatch", message: "the change set is for schema \(request.changes.schema), the hub's is \(replica.schema.version): "
+                           + (SchemaCompatibility.refusal(node: request.changes.schema, hub: replica.schema.version) ?? ""))
         }
         do { received = try request.changes.resolved() } catch { throw HubError.badRequest("changes: \(error.message)") }
         // The pushing node may name units only for sites of its own unit: the audit trail cannot be falsified.
@@ -150,7 +153,10 @@ public final class HubService: Sendable {
         let (report, refused) = try await bindingSite(source, unit: unit) {
             try await replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
                 // A site already bound to another unit is refused before anything is merged.
-                if let source { try self.nodes.bind(db, site: source, unit: unit) }
+                if let source {
+                    try self.nodes.bind(db, site: source, unit: unit)
+                    try self.requireUncompacted(site: source, db)
+                }
                 let (report, refused) = try self.checkAndMerge(decoded.changes, siteUnits: decoded.siteUnits, from: unit, db)
                 if let source {
                     try self.nodes.recordPush(db, site: source, unit: unit, through: request.through.position, received: decoded.changes.count, refused: refused.count)
@@ -158,12 +164,13 @@ public final class HubService: Sendable {
                 return (report, refused)
             }
         }
-        count(report, refused: refused)
-        if !refused.isEmpty {
-            logger.notice("refused changes from \(unit)", metadata: ["count": "\(refused.count)", "first": "\(refused[0])"])
+        let refusedChanges = aheadOfHub(refused, changeSetSchema: request.changes.schema)
+        count(report, refused: refusedChanges)
+        if !refusedChanges.isEmpty {
+            logger.notice("refused changes from \(unit)", metadata: ["count": "\(refusedChanges.count)", "first": "\(refusedChanges[0])"])
         }
         return PushResponse(acknowledged: request.through, applied: report.applied, duplicates: report.duplicates,
-                            superseded: report.lost + report.stale, refused: refused, hubVersion: report.version)
+                            superseded: report.lost + report.stale, refused: refusedChanges, hubVersion: report.version)
     }
 
     /// Checks every change against the schema and who may write it (``WritePolicy``), merges
@@ -259,6 +266,7 @@ public final class HubService: Sendable {
         let siteUnits = siteUnits.filter { $0.value == unit }
         let (report, refused) = try replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
             try self.nodes.bind(db, site: site, unit: unit)
+            try self.requireUncompacted(site: site, db)  // a file from a node away too long, as a push (§19.2)
             let (report, refused) = try self.checkAndMerge(changes, siteUnits: siteUnits, from: unit, db)
             try self.nodes.recordPush(db, site: site, unit: unit, through: through, received: changes.count, refused: refused.count)
             return (report, refused)
@@ -290,8 +298,7 @@ public final class HubService: Sendable {
     /// §6.2): what `GET /v1/pull` sends, and what `export-changes --unit` writes at the hub.
     /// - Parameter excludingSite: the asking node's site, whose own changes it already has.
     public func readable(by unit: String, after cursor: ChangeCursor, limit: Int, excludingSite: SiteID?, _ db: Database) throws -> ChangePage {
-        let assigned = try String.fetchAll(db, sql: "SELECT task FROM task_assignees WHERE unit = ? AND _cl % 2 = 1", arguments: [unit])
-        let read = ReadPolicy(unit: unit, assignedTasks: Set(assigned))
+        let read = try readPolicy(unit: unit, db)
         // A node has every change it stamped itself (or a later one of the same field): not sent back.
         var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) },
                                             excludingSite: excludingSite, db)
@@ -310,16 +317,23 @@ public final class HubService: Sendable {
     }
 
     /// A page of what `unit` may read after `cursor`.
-    public func pull(unit: String, site: String?, cursor: ChangeCursor, limit: Int) async throws -> OutgoingPullPage {
+    public func pull(unit: String, site: String?, cursor: ChangeCursor, limit: Int, schema: Int? = nil) async throws -> OutgoingPullPage {
         if let site, SiteID(site) == nil { throw HubError.badRequest("query parameter site=\(site) is not a site id (16 hex digits)") }
         let limit = min(max(1, limit), settings.maxBatchChanges)
         let page = try await replica.writer.read { db -> (ChangePage, Int64) in
-            (try self.readable(by: unit, after: cursor, limit: limit, excludingSite: site.flatMap(SiteID.init), db),
+            try self.requireUncompacted(cursor: cursor, site: site, db)
+            // An older node gets only what its schema has (Protocol §19.1): the rest waits at the hub.
+            let view = try self.nodeSchema(declared: schema, site: site, db)
+            let readable = try self.readable(by: unit, after: cursor, limit: limit, excludingSite: site.flatMap(SiteID.init), db)
+            return (self.narrowed(readable, to: view),
              try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0)
         }
         if let site {
             try await bindingSite(site, unit: unit) {
-                try await replica.writer.write { db in try self.nodes.recordPull(db, site: site, unit: unit, position: page.0.next.position) }
+                try await replica.writer.write { db in
+                    try self.nodes.recordPull(db, site: site, unit: unit, position: page.0.next.position)
+                    try self.nodes.recordAcknowledged(db, site: site, position: cursor.position)
+                }
             }
         }
         return OutgoingPullPage(changes: page.0.changes, siteUnits: page.0.siteUnits, schemaVersion: replica.schema.version,

@@ -19,6 +19,7 @@ public struct NodeRegistry: Sendable {
                     clock_offset_ms INTEGER, pushed_through INTEGER, pulled_position INTEGER,
                     changes_received INTEGER NOT NULL DEFAULT 0, changes_refused INTEGER NOT NULL DEFAULT 0)
                 """)
+            try Self.addAcknowledgedColumn(db)
         }
     }
 

@@ -238,7 +238,8 @@ public final class SyncSession: Sendable {
     }
 
     private func pullRequest(_ cursor: ChangeCursor) -> HubRequest {
-        .get("/v1/pull?site=\(replica.site.rawValue)&baseline=\(cursor.baseline)&position=\(cursor.position)&limit=\(batchChanges)")
+        // schema=: a newer hub sends only the tables and fields this replica has (Protocol §19.1).
+        .get("/v1/pull?site=\(replica.site.rawValue)&baseline=\(cursor.baseline)&position=\(cursor.position)&limit=\(batchChanges)&schema=\(replica.schema.version)")
     }
 
     /// A pulled page, decoded.

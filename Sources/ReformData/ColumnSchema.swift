@@ -39,6 +39,8 @@ public struct ColumnSchema: Sendable {
     public var range: ClosedRange<Double>?
     /// What the column means, for `reformsync schema` and the protocol document.
     public var doc: String
+    /// The schema version that added the column (Protocol/README.md §19.1); see ``since(_:)``.
+    public var since: Int = 1
 
     public init(_ name: String, _ type: ColumnType, required: Bool = false, writer: Writer = .owner,
                 allowed: [String]? = nil, references: String? = nil, range: ClosedRange<Double>? = nil, doc: String = "") {
@@ -50,5 +52,12 @@ public struct ColumnSchema: Sendable {
         self.references = references
         self.range = range
         self.doc = doc
+    }
+
+    /// The column as added by schema `version`: older replicas and nodes do not have it.
+    public func since(_ version: Int) -> ColumnSchema {
+        var copy = self
+        copy.since = version
+        return copy
     }
 }

@@ -1,6 +1,8 @@
 /// The reform-data schema of Tuyên Quang province: every dataset of `shared/DOMAIN.md`.
-/// Version 2 adds evidence files (`evidence_files`, Protocol/README.md §16) and the assessment
-/// season: phase dates, extensions, the explanation round (§17).
+/// Version 2 adds evidence files (`evidence_files`, Protocol/README.md §16), the assessment
+/// season: phase dates, extensions, the explanation round (§17), and `unit_successions`
+/// (administrative reorganisation, §19.4). What a version added is marked `.since(N)`, from which
+/// `Schema.asOf(version:)` derives the older schemas a hub still serves (§19.1).
 ///
 /// Ownership follows the province's practice: a unit writes its own self-assessments, evidence,
 /// Decision-06 reports, task progress and initiatives; the hub (Sở Nội vụ) writes units, the
@@ -14,6 +16,7 @@ public enum ReformSchema {
         taskAssignees, taskReports, initiatives, initiativeRecognitions, publications, publishedResults,
         seasons, seasonExtensions,
         evidenceFiles,
+        unitSuccessions,
     ])
 
     static let units = TableSchema("units", doc: "Departments, districts and (since 1/7/2025) communes (đơn vị); units change over time, hence validity dates.",
@@ -70,8 +73,8 @@ public enum ReformSchema {
             ColumnSchema("appraisal_status", .text, writer: .hub, allowed: ["pending", "in_progress", "done"]),
             ColumnSchema("appraised_on", .date, writer: .hub),
             ColumnSchema("reopened", .boolean, writer: .hub,
-                         doc: "Set by the hub to reopen a submitted self-assessment (Protocol §17.5); a later submission locks it again"),
-            ColumnSchema("reopen_reason", .text, writer: .hub, doc: "Who reopened it and why"),
+                         doc: "Set by the hub to reopen a submitted self-assessment (Protocol §17.5); a later submission locks it again").since(2),
+            ColumnSchema("reopen_reason", .text, writer: .hub, doc: "Who reopened it and why").since(2),
         ])
 
     static let assessmentScores = TableSchema("assessment_scores",
@@ -85,11 +88,11 @@ public enum ReformSchema {
             ColumnSchema("self_note", .text),
             ColumnSchema("appraised_score", .real, writer: .hub, range: 0...100),
             ColumnSchema("appraisal_note", .text, writer: .hub, doc: "Why the appraisal adjusted the score"),
-            ColumnSchema("explanation", .text, doc: "The unit's explanation (giải trình) of a deduction, in the explanation phase"),
-            ColumnSchema("explanation_evidence", .text, doc: "Evidence added with the explanation (references)"),
-            ColumnSchema("reappraised_score", .real, writer: .hub, range: 0...100, doc: "The final score after re-appraisal"),
-            ColumnSchema("explanation_accepted", .boolean, writer: .hub, doc: "Whether the re-appraisal accepted the explanation"),
-            ColumnSchema("reappraisal_note", .text, writer: .hub, doc: "Why the re-appraisal decided so"),
+            ColumnSchema("explanation", .text, doc: "The unit's explanation (giải trình) of a deduction, in the explanation phase").since(2),
+            ColumnSchema("explanation_evidence", .text, doc: "Evidence added with the explanation (references)").since(2),
+            ColumnSchema("reappraised_score", .real, writer: .hub, range: 0...100, doc: "The final score after re-appraisal").since(2),
+            ColumnSchema("explanation_accepted", .boolean, writer: .hub, doc: "Whether the re-appraisal accepted the explanation").since(2),
+            ColumnSchema("reappraisal_note", .text, writer: .hub, doc: "Why the re-appraisal decided so").since(2),
         ])
 
     static let surveyResults = TableSchema("survey_results",
@@ -233,7 +236,7 @@ public enum ReformSchema {
             ColumnSchema("reappraisal_until", .date, writer: .hub, doc: "Last day of the re-appraisal"),
             ColumnSchema("final_on", .date, writer: .hub, doc: "Day the results are approved and published"),
             ColumnSchema("decision", .text, writer: .hub, doc: "The document that set the dates"),
-        ])
+        ]).since(2)
 
     static let seasonExtensions = TableSchema("season_extensions",
         doc: "A deadline extended for one unit: a recorded decision, with who decided and why (Protocol §17.3).",
@@ -244,7 +247,7 @@ public enum ReformSchema {
             ColumnSchema("until", .date, required: true, writer: .hub, doc: "The unit's new last day of the phase"),
             ColumnSchema("decided_by", .text, required: true, writer: .hub),
             ColumnSchema("reason", .text, required: true, writer: .hub),
-        ])
+        ]).since(2)
 
     /// The tables whose records may carry evidence files (`evidence_files.record_table`).
     public static let evidenceTables = ["assessment_scores", "initiatives", "task_reports"]
@@ -277,5 +280,17 @@ public enum ReformSchema {
             ColumnSchema("size", .integer, required: true, range: 1...1_099_511_627_776, doc: "Bytes"),
             ColumnSchema("content_type", .text, required: true, allowed: evidenceContentTypes, doc: "From the content signature"),
             ColumnSchema("year", .integer, required: true, range: 2000...2100, doc: "The year the quota counts it in"),
-        ])
+        ]).since(2)
+    static let unitSuccessions = TableSchema("unit_successions",
+        doc: "Administrative reorganisation: a unit merged into, split from, renamed to another, or abolished, from a date, by a legal decision.",
+        rowWriter: .hub, readScope: .everyone, columns: [
+            ColumnSchema("predecessor", .text, required: true, writer: .hub, references: "units", doc: "The unit that ends or gives up territory"),
+            ColumnSchema("successor", .text, writer: .hub, references: "units",
+                         doc: "The unit that carries on (empty only when abolished); a node of the predecessor may continue as it"),
+            ColumnSchema("kind", .text, required: true, writer: .hub, allowed: ["merged_into", "split_from", "renamed", "abolished"],
+                         doc: "merged_into: the predecessor became part of the successor; split_from: the successor was formed (in part) from the predecessor; renamed: same unit, new code; abolished: no successor"),
+            ColumnSchema("effective_on", .date, required: true, writer: .hub, doc: "First day the successor stands for the predecessor, e.g. 2025-07-01"),
+            ColumnSchema("decision", .text, writer: .hub, doc: "The legal decision, e.g. a National Assembly resolution"),
+            ColumnSchema("note", .text, writer: .hub),
+        ]).since(2)
 }

@@ -18,4 +18,27 @@ public struct Schema: Sendable {
     }
 
     public var tableNames: [String] { tables.map(\.name) }
+
+    /// The schema as a replica of an older `version` declares it (Protocol/README.md §19.1): the
+    /// tables and columns whose ``TableSchema/since`` is at most `version`. Columns are only
+    /// appended, so those left keep their positions (clock slots are stored by position).
+    /// Vocabularies are not narrowed: merges check storage classes, not allowed values.
+    public func asOf(version older: Int) -> Schema {
+        guard older < version else { return self }
+        return Schema(version: older, tables: tables.filter { $0.since <= older }.map { table in
+            var table = table
+            table.columns = table.columns.filter { max($0.since, table.since) <= older }
+            return table
+        })
+    }
+
+    /// Whether every column's ``ColumnSchema/since`` is at least that of the columns before it, no
+    /// table or column is newer than the schema, and no column added to an existing table is
+    /// required (older nodes create rows without it): what ``asOf(version:)`` relies on.
+    public var versionsAreAppended: Bool {
+        tables.allSatisfy { table in
+            table.since <= version && zip(table.columns, table.columns.dropFirst()).allSatisfy { $0.since <= $1.since }
+                && table.columns.allSatisfy { $0.since <= version && ($0.since <= table.since || !$0.required) }
+        }
+    }
 }

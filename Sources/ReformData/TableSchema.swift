@@ -32,6 +32,8 @@ public struct TableSchema: Sendable {
     public var rowWriter: Writer
     public var lifecycle: RowLifecycle
     public var readScope: ReadScope
+    /// The schema version that added the table (Protocol/README.md §19.1); see ``since(_:)``.
+    public var since: Int = 1
 
     public init(_ name: String, doc: String, key: [String] = [], owner: String? = nil, rowWriter: Writer,
                 lifecycle: RowLifecycle = .deletable, readScope: ReadScope, columns: [ColumnSchema]) {
@@ -56,4 +58,11 @@ public struct TableSchema: Sendable {
     }
 
     public var columnNames: [String] { columns.map(\.name) }
+
+    /// The table as added by schema `version`: older replicas and nodes do not have it.
+    public func since(_ version: Int) -> TableSchema {
+        var copy = self
+        copy.since = version
+        return copy
+    }
 }

@@ -175,22 +175,32 @@ public struct WritePolicy: Sendable {
     }
 }
 
-/// Which rows a unit receives: its own, shared reference data, tasks assigned to it.
+/// Which rows a unit receives: its own, shared reference data, tasks assigned to it, and the
+/// rows of the units it succeeds (Protocol/README.md §11, §19.4).
 public struct ReadPolicy: Sendable {
     public let unit: String
     /// Keys of tasks the unit cooperates on (from `task_assignees`).
     public let assignedTasks: Set<String>
+    /// Units the unit succeeds (``SuccessionGraph/ancestors(of:)``): their history stays readable
+    /// by the node that carries on, though no longer writable (the owner is still the predecessor).
+    public let predecessors: Set<String>
 
-    public init(unit: String, assignedTasks: Set<String>) {
+    public init(unit: String, assignedTasks: Set<String>, predecessors: Set<String> = []) {
         self.unit = unit
         self.assignedTasks = assignedTasks
+        self.predecessors = predecessors
     }
 
     public func mayRead(_ table: TableSchema, key: String, owner: String?) -> Bool {
         switch table.readScope {
         case .everyone: return true
-        case .owner: return owner == unit
-        case .assigned: return owner == unit || assignedTasks.contains(key)
+        case .owner: return owns(owner)
+        case .assigned: return owns(owner) || assignedTasks.contains(key)
         }
+    }
+
+    private func owns(_ owner: String?) -> Bool {
+        guard let owner else { return false }
+        return owner == unit || predecessors.contains(owner)
     }
 }

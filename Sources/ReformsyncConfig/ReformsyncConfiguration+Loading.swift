@@ -54,6 +54,8 @@ extension ReformsyncConfiguration {
         config.server.maxBodyBytes = try source.int("server.max_body_bytes", range: 1024...1 << 30) ?? config.server.maxBodyBytes
         config.server.maxClockSkewSeconds = try source.double("server.max_clock_skew", range: 1...86_400) ?? config.server.maxClockSkewSeconds
         config.server.lateAcceptanceDays = try source.int("server.late_acceptance_days", range: 0...3_650) ?? config.server.lateAcceptanceDays
+        config.server.compactRetentionDays = try source.double("server.compact_retention_days", range: 1...36_500) ?? config.server.compactRetentionDays
+        config.server.compactIntervalHours = try source.double("server.compact_interval_hours", range: 0...8_760) ?? config.server.compactIntervalHours
 
         config.sync.batchChanges = try source.int("sync.batch_changes", range: 1...100_000) ?? config.sync.batchChanges
         config.sync.batchBytes = try source.int("sync.batch_bytes", range: 1024...64 << 20) ?? config.sync.batchBytes

@@ -111,6 +111,11 @@ public struct ServerSettings: Sendable, Equatable {
 
     /// `server.late_acceptance_days` in milliseconds.
     public var lateAcceptanceMillis: UInt64 { UInt64(max(0, lateAcceptanceDays)) * 86_400_000 }
+    /// Compaction (Protocol §19.2): nodes seen within this many days hold the watermark back; a
+    /// node away longer starts again from a snapshot.
+    public var compactRetentionDays: Double = 180
+    /// The hub compacts every this many hours (0: only `reformsync compact`).
+    public var compactIntervalHours: Double = 24
 
     public init(host: String = "127.0.0.1", port: Int = 8443, maxBodyBytes: Int = 8 << 20, maxClockSkewSeconds: Double = 300) {
         self.host = host

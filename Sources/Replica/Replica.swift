@@ -38,8 +38,21 @@ public final class Replica: Sendable {
         self.location = location
         self.wallClock = wallClock
         self.stores = Dictionary(uniqueKeysWithValues: schema.tables.map { ($0.name, TableStore(schema: $0)) })
+        // The replica's own tables first (GRDB's DatabaseMigrator, Protocol §19.1). Only take the
+        // write lock when a step is missing: read-only commands never wait for a running import.
+        let (ladder, initialized) = try writer.read { db in
+            (try Migrations.ladderState(db), try db.tableExists("_rs_state"))
+        }
+        guard initialized else { throw ReplicaError.notInitialized(path: location) }
+        switch ladder {
+        case .current: break
+        case .behind: try Migrations.climb(writer)
+        case .ahead(let unknown): throw ReplicaError.formatTooNew(path: location, steps: unknown)
+        }
         let state = try writer.read { db -> ReplicaState in
-            guard try db.tableExists("_rs_state") else { throw ReplicaError.notInitialized(path: location) }
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM _rs_state WHERE id = 1") != nil else {
+                throw ReplicaError.notInitialized(path: location)
+            }
             return try ReplicaState.load(db)
         }
         if state.schemaVersion > schema.version {
@@ -48,14 +61,11 @@ public final class Replica: Sendable {
         self.site = state.site
         self.unit = state.unit
         self.role = state.role
-        // Only take the write lock when something must change: read-only commands never wait
-        // for a running import, and work on a read-only copy.
-        let needsSyncTables = try writer.read { db in try !db.tableExists("_rs_meta") || !db.columns(in: "_rs_sites").contains { $0.name == "relay" } }
-        if state.schemaVersion < schema.version || needsSyncTables {
-            try writer.write { db in
-                if state.schemaVersion < schema.version { try Migrations.upgrade(db, schema: schema) }
-                try Migrations.ensureSyncTables(db)
-            }
+        // Also when a declared table or field is missing at the same version number: a file made
+        // by a build whose schema had that number but other tables (two branches each adding
+        // "version 2") is completed rather than failing at the first query.
+        if try state.schemaVersion < schema.version || writer.read({ db in try Migrations.missesDeclaredTables(db, schema: schema) }) {
+            try writer.write { db in try Migrations.upgradeData(db, schema: schema) }
         }
     }
 
@@ -63,8 +73,14 @@ public final class Replica: Sendable {
     public static func create(writer: any DatabaseWriter, unit: String, role: ReplicaRole = .node, schema: Schema = ReformSchema.v1,
                               location: String = "in-memory", site: SiteID = .random(),
                               wallClock: @escaping @Sendable () -> UInt64 = Replica.systemMillis) throws -> Replica {
+        // The ladder first (its steps commit one by one); then the identity row in one transaction:
+        // a create cut between the two leaves a file without identity, which a new create completes.
+        if try writer.read({ db in try db.tableExists("_rs_state") && Int.fetchOne(db, sql: "SELECT 1 FROM _rs_state WHERE id = 1") != nil }) {
+            throw ReplicaError.alreadyInitialized(path: location)
+        }
+        try Migrations.climb(writer)
         try writer.write { db in
-            if try db.tableExists("_rs_state") { throw ReplicaError.alreadyInitialized(path: location) }
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM _rs_state WHERE id = 1") != nil { throw ReplicaError.alreadyInitialized(path: location) }
             try Migrations.install(db, schema: schema, site: site, unit: unit.nfc, role: role)
         }
         return try Replica(writer: writer, schema: schema, location: location, wallClock: wallClock)

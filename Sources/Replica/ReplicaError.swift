@@ -3,6 +3,8 @@ public enum ReplicaError: Error, Equatable, Sendable, CustomStringConvertible {
     case notInitialized(path: String)
     case alreadyInitialized(path: String)
     case schemaTooNew(path: String, found: Int, supported: Int)
+    /// The file's own tables were upgraded by a newer reformsync (steps of the ladder this build lacks).
+    case formatTooNew(path: String, steps: [String])
     case unknownTable(String)
     case unknownColumn(table: String, column: String)
     case notFound(table: String, key: String)
@@ -25,6 +27,9 @@ public enum ReplicaError: Error, Equatable, Sendable, CustomStringConvertible {
             return "a replica already exists at \(path); it was left untouched"
         case let .schemaTooNew(path, found, supported):
             return "the replica at \(path) uses schema version \(found) but this reformsync supports up to \(supported): upgrade reformsync"
+        case let .formatTooNew(path, steps):
+            return "the replica at \(path) was upgraded by a newer reformsync (replica format steps \(steps.joined(separator: ", ")) are unknown to this one): "
+                + "install that release again (or a later one); nothing was changed"
         case .unknownTable(let name):
             return "unknown table '\(name)'; run `reformsync schema` to list the tables"
         case let .unknownColumn(table, column):

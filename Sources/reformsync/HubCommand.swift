@@ -64,7 +64,9 @@ struct HubCommand: AsyncParsableCommand {
                 }
                 notifier.ready(status: "serving \(replica.unit) on \(host):\(port)")
             }, routes: { DashboardRoutes.add(to: $0, service: service) })  // the same as `hub routes` lists
-            let services: [any Service] = [application, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger)]
+            let services: [any Service] = [application, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger),
+                                           CompactionService(hub: service, intervalHours: configuration.server.compactIntervalHours,
+                                                             retentionDays: configuration.server.compactRetentionDays, logger: logger)]
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             defer { HubStateFile.remove(dataDirectory: dataDirectory) }
             try await group.run()

@@ -1,4 +1,5 @@
 import Foundation
+import ReformData
 import Testing
 
 @Suite("history, schema, check")
@@ -40,8 +41,8 @@ struct InspectionCommandTests {
     @Test func schemaListsTablesAndFields() throws {
         let all = run(["schema"])
         #expect(all.code == 0, "\(all.stderr)")
-        #expect(all.stdout.hasPrefix("schema version 2"), "\(all.stdout)")
-        for table in ["units", "criteria", "assessments", "assessment_scores", "task_reports", "initiatives", "published_results", "evidence_files"] {
+        #expect(all.stdout.hasPrefix("schema version \(ReformSchema.version)"), "\(all.stdout)")
+        for table in ["units", "criteria", "assessments", "assessment_scores", "task_reports", "initiatives", "published_results", "evidence_files", "seasons", "unit_successions"] {
             #expect(all.stdout.contains("  \(table) "), "schema should list \(table)")
         }
 

@@ -54,7 +54,8 @@ extension EndToEnd {
             #expect(anonymous == ["GET /v1/health"], "only liveness is anonymous: \(routes)")
             #expect(Set(routes.filter { $0.audience == "node" }.map { "\($0.method) \($0.path)" })
                     == ["POST /v1/handshake", "POST /v1/push", "GET /v1/pull",
-                        "POST /v1/files/status", "PUT /v1/files/{sha256}", "GET /v1/files/{sha256}"], "\(routes)")
+                        "POST /v1/files/status", "PUT /v1/files/{sha256}", "GET /v1/files/{sha256}",
+                        "GET /v1/snapshot", "GET /v1/snapshot/{id}"], "\(routes)")
             #expect(Set(routes.filter { $0.audience == "operator" }.map { "\($0.method) \($0.path)" })
                     .isSuperset(of: ["GET /", "GET /dashboard", "GET /v1/report", "GET /metrics", "GET /files/{sha256}"]), "\(routes)")
             #expect(routes.allSatisfy { ["anonymous", "node", "operator"].contains($0.audience) }, "\(routes)")

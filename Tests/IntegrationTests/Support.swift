@@ -203,7 +203,8 @@ final class HubProcess: @unchecked Sendable {
 /// A district node: its replica folder, configuration (pointing at the hub) and commands.
 final class NodeHandle: @unchecked Sendable {
     unowned let world: World
-    let unit: String
+    /// Changes only when the node continues as a successor unit (`continue-as`).
+    var unit: String
     let dataDirectory: String
     let configPath: String
     var token: String
@@ -230,7 +231,7 @@ final class NodeHandle: @unchecked Sendable {
         yaml += "hub:\n  url: \(hubURL)\n  token: \"\(token)\"\n  connect_timeout: 2\n  timeout: 60\n"
         if let batchChanges { yaml += "sync:\n  batch_changes: \(batchChanges)\n" }
         yaml += extraConfig
-        world.write("node-\(unit).yaml", yaml)
+        world.write((configPath as NSString).lastPathComponent, yaml)
     }
 
     /// Points the node at `hub` (e.g. after a restart on a new port).

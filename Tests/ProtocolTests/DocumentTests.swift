@@ -68,6 +68,7 @@ struct DocumentTests {
         "FileStatusRequest": { try WireJSON.encode(try WireJSON.decode(FileStatusRequest.self, from: $0, what: "files status")) },
         "FileStatusResponse": { try WireJSON.encode(try WireJSON.decode(FileStatusResponse.self, from: $0, what: "files status answer")) },
         "FileUploadResponse": { try WireJSON.encode(try WireJSON.decode(FileUploadResponse.self, from: $0, what: "upload answer")) },
+        "SnapshotManifest": { try WireJSON.encode(try WireJSON.decode(SnapshotManifest.self, from: $0, what: "snapshot manifest")) },
     ]
 
     @Test("every JSON example of the README decodes as the message it claims to be, with no field lost")
@@ -103,7 +104,8 @@ struct DocumentTests {
     static func codesInSources() throws -> Set<String> {
         let sources = ProtocolFiles.packageRoot.appendingPathComponent("Sources")
         let files = ["ReformData/WritePolicy.swift", "Hub/HubError.swift", "Hub/HubService.swift", "Hub/HubServer.swift",
-                     "Hub/HubGuards.swift", "Hub/NodeRegistry.swift", "Hub/HubErrorMiddleware.swift", "Hub/HubFiles.swift"]
+                     "Hub/HubGuards.swift", "Hub/NodeRegistry.swift", "Hub/HubErrorMiddleware.swift", "Hub/HubFiles.swift",
+                     "Hub/SnapshotStore.swift", "Hub/HubService+Compaction.swift"]
         let pattern = try NSRegularExpression(pattern: #"(?:Refusal\(|code: )"([a-z_]+)""#)
         var codes: Set<String> = []
         for file in files {
