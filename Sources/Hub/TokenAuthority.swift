@@ -160,14 +160,26 @@ public struct TokenAuthority: Sendable {
     /// Looks a presented token up among the tokens not revoked; the guards use it to say
     /// "expired at …" rather than "unknown".
     public func lookup(_ presented: String, now: Date = Date()) throws -> Lookup {
-        let candidate = Self.hash(presented)
-        let active = try writer.read { db in
-            // A kind this version does not know opens nothing.
-            try Row.fetchAll(db, sql: "SELECT id, kind, unit, hash, expires_at FROM _hub_tokens WHERE revoked_at IS NULL").compactMap { row -> (Credential, Data, String?)? in
-                guard let kind = Kind(rawValue: row[1]) else { return nil }
-                return (Credential(id: row[0], kind: kind, unit: row[2]), row[3] as Data, row[4])
-            }
+        Self.match(presented, among: try writer.read(Self.activeTokens), now: now)
+    }
+
+    /// ``lookup(_:now:)`` for the route guards: the read awaits a connection instead of blocking
+    /// a thread of Swift's cooperative pool — under load, blocked pool threads would starve the
+    /// very reads that hold the connections, and the hub would stop answering (§18.1).
+    public func lookup(_ presented: String, now: Date = Date()) async throws -> Lookup {
+        Self.match(presented, among: try await writer.read(Self.activeTokens), now: now)
+    }
+
+    /// Every token not revoked. A kind this version does not know opens nothing.
+    @Sendable static func activeTokens(_ db: Database) throws -> [(Credential, Data, String?)] {
+        try Row.fetchAll(db, sql: "SELECT id, kind, unit, hash, expires_at FROM _hub_tokens WHERE revoked_at IS NULL").compactMap { row -> (Credential, Data, String?)? in
+            guard let kind = Kind(rawValue: row[1]) else { return nil }
+            return (Credential(id: row[0], kind: kind, unit: row[2]), row[3] as Data, row[4])
         }
+    }
+
+    static func match(_ presented: String, among active: [(Credential, Data, String?)], now: Date) -> Lookup {
+        let candidate = Self.hash(presented)
         var found: (Credential, String?)?
         for (credential, hash, expiresAt) in active where Self.constantTimeEqual(hash, candidate) && found == nil {
             found = (credential, expiresAt)

@@ -53,6 +53,11 @@ extension ReformsyncConfiguration {
         config.server.port = try source.int("server.port", range: 0...65535) ?? config.server.port
         config.server.maxBodyBytes = try source.int("server.max_body_bytes", range: 1024...1 << 30) ?? config.server.maxBodyBytes
         config.server.maxClockSkewSeconds = try source.double("server.max_clock_skew", range: 1...86_400) ?? config.server.maxClockSkewSeconds
+        config.server.maxReaders = try source.int("server.max_readers", range: 1...64) ?? config.server.maxReaders
+        config.server.maxConcurrentRequests = try source.int("server.max_concurrent_requests", range: 1...1_024) ?? config.server.maxConcurrentRequests
+        config.server.maxQueuedRequests = try source.int("server.max_queued_requests", range: 0...100_000) ?? config.server.maxQueuedRequests
+        config.server.maxLivePulls = try source.int("server.max_live_pulls", range: 0...100_000) ?? config.server.maxLivePulls
+        config.server.retryAfterSeconds = try source.int("server.retry_after", range: 1...600) ?? config.server.retryAfterSeconds
 
         config.sync.batchChanges = try source.int("sync.batch_changes", range: 1...100_000) ?? config.sync.batchChanges
         config.sync.batchBytes = try source.int("sync.batch_bytes", range: 1024...64 << 20) ?? config.sync.batchBytes
@@ -66,6 +71,8 @@ extension ReformsyncConfiguration {
             }
             config.sync.window = window
         }
+        config.sync.live = try source.bool("sync.live") ?? config.sync.live
+        config.sync.liveWaitSeconds = try source.int("sync.live_wait", range: 1...60) ?? config.sync.liveWaitSeconds
         config.api.host = try source.string("api.host") ?? config.api.host
         config.api.port = try source.int("api.port", range: 0...65535) ?? config.api.port
         config.api.enabled = try source.bool("api.enabled") ?? config.api.enabled
