@@ -16,6 +16,7 @@ public final class HubFleet: Sendable {
         public let unit: String
         public let replica: Replica
         public let session: SyncSession
+        public let client: HubHTTPClient
     }
 
     public let nodes: [Node]
@@ -46,7 +47,8 @@ public final class HubFleet: Sendable {
             let logger = Logger(label: "reformsync.fleet.\(unit)") { _ in RequestTimings.Handler(timings: timings) }
             let client = try HubHTTPClient(configuration: configuration, logger: logger)
             nodes.append(Node(unit: unit, replica: replica,
-                              session: SyncSession(replica: replica, client: client, logger: Logger(label: "reformsync.fleet") { _ in SwiftLogNoOpLogHandler() })))
+                              session: SyncSession(replica: replica, client: client, logger: Logger(label: "reformsync.fleet") { _ in SwiftLogNoOpLogHandler() }),
+                              client: client))
         }
         return HubFleet(nodes: nodes, timings: timings)
     }

@@ -16,6 +16,7 @@ public final class HubChangeSignal: Sendable {
         var generation: UInt64 = 0
         var nextID: UInt64 = 0
         var waiters: [UInt64: Waiter] = [:]
+        var closed = false
     }
 
     private let state = Mutex(State())
@@ -27,6 +28,24 @@ public final class HubChangeSignal: Sendable {
 
     /// How many pulls wait right now.
     public var waiting: Int { state.withLock { $0.waiters.count } }
+
+    /// Whether ``close()`` was called: long polls then answer at once.
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// The hub is shutting down: wakes every waiter, and later waits return at once, so that
+    /// open long polls answer now instead of holding the graceful shutdown for their `wait`.
+    public func close() {
+        let woken = state.withLock { state -> [Waiter] in
+            state.closed = true
+            let all = Array(state.waiters.values)
+            state.waiters.removeAll()
+            return all
+        }
+        for waiter in woken {
+            waiter.timer?.cancel()
+            waiter.continuation.resume()
+        }
+    }
 
     /// Something was committed: wakes every waiter.
     public func notify() {
@@ -51,7 +70,7 @@ public final class HubChangeSignal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let registered = state.withLock { state -> Bool in
-                    guard !Task.isCancelled, state.generation == generation else { return false }
+                    guard !Task.isCancelled, !state.closed, state.generation == generation else { return false }
                     state.waiters[id] = Waiter(continuation: continuation, timer: nil)
                     return true
                 }

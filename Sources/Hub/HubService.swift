@@ -326,7 +326,8 @@ public final class HubService: Sendable {
                 try await self.readPage(unit: unit, site: site, cursor: from, limit: limit, recording: deadline == nil)
             }
             metrics.queueWait(waited)
-            guard let deadline, page.changes.isEmpty, !page.more, ContinuousClock.now < deadline, !Task.isCancelled else {
+            guard let deadline, page.changes.isEmpty, !page.more, ContinuousClock.now < deadline, !Task.isCancelled,
+                  !changeSignal.isClosed else {
                 if deadline != nil, let site { try await recordPull(site: site, unit: unit, position: page.next.position) }
                 return page
             }

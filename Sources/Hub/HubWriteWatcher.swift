@@ -22,7 +22,11 @@ public struct HubWriteWatcher: Service {
         self.logger = logger
     }
 
+    /// Also ends the long polls at shutdown: the service group stops this service before the
+    /// HTTP server, so open long polls answer at once and the server's graceful stop does not
+    /// wait out their `wait` (up to 60 s).
     public func run() async throws {
+        defer { signal.close() }
         do {
             try await cancelWhenGracefulShutdown { try await self.watch() }
         } catch is CancellationError {

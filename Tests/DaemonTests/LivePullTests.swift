@@ -31,6 +31,13 @@ struct LivePullTests {
         #expect(arrived, "the hub's write did not reach the node within 12 s\n--- daemon log\n\(daemon.log.suffix(3000))")
         #expect(seconds < 6, "the write took \(seconds) s: not a live pull")
         print("live pull: a hub write reached the daemon in \(String(format: "%.2f", seconds)) s")
+
+        // The hub's graceful stop does not wait out the open long poll (20 s here).
+        sleepSeconds(1)
+        let stopping = monotonicSeconds()
+        let stopped = hub.stop()
+        #expect(stopped?.code == 0 && monotonicSeconds() - stopping < 5,
+                "the hub took \(monotonicSeconds() - stopping) s to stop with a long poll open: \(String(describing: stopped))")
     }
 
     @Test("live pulls come back after the link cuts them: a hub write still arrives within seconds")
