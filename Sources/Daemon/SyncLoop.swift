@@ -134,6 +134,11 @@ public final class SyncLoop: Service, Sendable {
                     // Answered empty long before the wait: never turn into a busy loop.
                     try? await Task.sleep(for: .seconds(min(5, settings.liveWaitSeconds)))
                 }
+            } catch let needed as HandshakeNeeded {
+                // The hub was restored or upgraded: a round now handshakes and starts again.
+                logger.notice("\(needed); syncing now")
+                trigger.fire(.now)
+                return
             } catch {
                 if Task.isCancelled { return }
                 failures += 1

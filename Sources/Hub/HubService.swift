@@ -53,6 +53,10 @@ public final class HubService: Sendable {
     /// What this hub offers beyond protocol 1 as first published, listed in every handshake
     /// answer (`features`, Protocol/README.md §18): a node uses a feature only when its hub lists it.
     public static let features = ["live_pull", "push_pull", "recheck"]
+    /// A pull page examines up to this many rows per change of its limit (§8.4): in a province of
+    /// many units most rows after a node's cursor are other units', which it skips; sweeping past
+    /// them in one page keeps a round to one exchange.
+    public static let rowsPerChange = 20
     /// The longest `wait` of a long-poll pull, in seconds (§18.3).
     public static let maxWaitSeconds = 60
     /// The registry's last recorded pull position of each site, and when: a pull that moved
@@ -295,7 +299,7 @@ public final class HubService: Sendable {
         let read = ReadPolicy(unit: unit, assignedTasks: Set(assigned))
         // A node has every change it stamped itself (or a later one of the same field): not sent back.
         var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) },
-                                            excludingSite: excludingSite, db)
+                                            excludingSite: excludingSite, maxRows: limit * Self.rowsPerChange, db)
         // A task the unit was just assigned to: send the whole task, which the unit never saw.
         let newlyAssigned = Set(page.changes.filter { $0.table == "task_assignees" && ($0.column == "task" || $0.column == nil) }
             .compactMap { change -> String? in

@@ -58,7 +58,9 @@ struct AgreedHandshake: Sendable, Equatable {
 }
 
 /// The hub says the node's agreement no longer holds (409 `handshake_required`), or a page
-/// shows the hub went back in time: the round starts again with a handshake.
-struct HandshakeNeeded: Error {
-    var reason: String
+/// shows the hub went back in time: the round starts again with a handshake. A long-poll pull
+/// (``SyncSession/pullLive(wait:)``) passes it on: the daemon then starts a round at once.
+public struct HandshakeNeeded: Error, CustomStringConvertible {
+    public var reason: String
+    public var description: String { "the hub asks for a new handshake: \(reason)" }
 }

@@ -101,14 +101,12 @@ public final class SyncSession: Sendable {
     /// (Protocol/README.md §18.3): the daemon keeps one such pull open between rounds. Nil when
     /// the hub does not offer `live_pull` (or no handshake is remembered): then the caller waits
     /// for its next round instead. Not retried: the caller decides when to try again.
+    /// - Throws: ``HandshakeNeeded`` when the hub refuses the remembered agreement (restored,
+    ///   upgraded): the caller should run a round, which handshakes; others as a round's requests.
     public func pullLive(wait: Int) async throws -> SyncReport? {
         guard let remembered = try rememberedAgreement(), remembered.features.contains("live_pull") else { return nil }
         var report = SyncReport()
-        do {
-            try await pull(&report, wait: min(max(1, wait), 60))
-        } catch let needed as HandshakeNeeded {
-            throw SyncError("the hub asks for a new handshake (\(needed.reason)); the next round makes it")
-        }
+        try await pull(&report, wait: min(max(1, wait), 60))
         let hubVersion = report.hubVersion
         try await replica.writer.write { db in
             try self.replica.setMeta(["hub_version": String(hubVersion), "last_live_pull_at": Timestamp.string()], db)
