@@ -102,19 +102,11 @@ public enum HubBenchmark {
         // 2. Idle with live pulls open; then a write at the hub, timed until the nodes see it.
         progress("every node opens a long-poll pull; idling \(Int(options.idleSeconds)) s …")
         let seen = SeenTimes()
+        let poller = LivePoller(connections: options.nodes + 10)
         let live = Task {
             await withTaskGroup(of: Void.self) { group in
                 for node in fleet.nodes {
-                    group.addTask {
-                        while !Task.isCancelled {
-                            do {
-                                if let report = try await node.session.pullLive(wait: 50), report.pulledChanges > 0 { seen.record(node.unit) }
-                            } catch {
-                                if Task.isCancelled { return }
-                                try? await Task.sleep(for: .seconds(1))
-                            }
-                        }
-                    }
+                    group.addTask { await poller.poll(node, hubURL: hubURL, wait: 50, seen: seen) }
                 }
             }
         }

@@ -17,6 +17,8 @@ public final class HubFleet: Sendable {
         public let replica: Replica
         public let session: SyncSession
         public let client: HubHTTPClient
+        /// The node's bearer token (the bench's long polls send it themselves).
+        let token: String
     }
 
     public let nodes: [Node]
@@ -48,7 +50,7 @@ public final class HubFleet: Sendable {
             let client = try HubHTTPClient(configuration: configuration, logger: logger)
             nodes.append(Node(unit: unit, replica: replica,
                               session: SyncSession(replica: replica, client: client, logger: Logger(label: "reformsync.fleet") { _ in SwiftLogNoOpLogHandler() }),
-                              client: client))
+                              client: client, token: token))
         }
         return HubFleet(nodes: nodes, timings: timings)
     }
