@@ -99,7 +99,31 @@ public enum HubBenchmark {
         progress(String(format: "load: %d requests, p50 %.1f ms, p99 %.1f ms, %.1f s, %d rows missing at the hub", requests, p50, p99, totalSeconds, missing))
         let overloaded = try await metric(operatorClient, "reformsync_hub_overloaded_total")
 
-        // 2. Idle with live pulls open; then a write at the hub, timed until the nodes see it.
+        // 2. A long link (before the long polls, whose wake-ups on every commit would blur it, Protocol A.20): one node through a proxy adding a fixed delay each way.
+        progress("one node through a proxy adding \(Int(options.delayMilliseconds)) ms each way …")
+        let proxy = try DelayProxy(targetPort: Int(hubURL.split(separator: ":").last ?? "") ?? 0, delay: options.delayMilliseconds / 1000)
+        defer { proxy.stop() }
+        let far = try HubFleet.create(count: 1, prefix: "XB", hubURL: proxy.url, hubReplica: hubReplica, directory: path("far")).nodes[0]
+        _ = try await far.session.runOnce()  // the handshake, remembered from here
+        var rtts: [Double] = [], idles: [Double] = [], ones: [Double] = []
+        var idleBytes = 0
+        for index in 0..<7 {
+            let started = ContinuousClock.now
+            _ = try await far.client.send(.get("/v1/health"))
+            rtts.append(milliseconds(ContinuousClock.now - started))
+            let idleStart = ContinuousClock.now
+            let idle = try await far.session.runOnce()
+            idles.append(milliseconds(ContinuousClock.now - idleStart))
+            idleBytes = idle.bytesSent + idle.bytesReceived
+            try fleetWrite(far, index: index)
+            let oneStart = ContinuousClock.now
+            _ = try await far.session.runOnce()
+            ones.append(milliseconds(ContinuousClock.now - oneStart))
+        }
+        let rtt = median(rtts), roundIdle = median(idles), roundOne = median(ones)
+        progress(String(format: "link: RTT %.0f ms, idle round %.0f ms (%d bytes), one-change round %.0f ms", rtt, roundIdle, idleBytes, roundOne))
+
+        // 3. Idle with live pulls open; then a write at the hub, timed until the nodes see it.
         progress("every node opens a long-poll pull; idling \(Int(options.idleSeconds)) s …")
         let seen = SeenTimes()
         let poller = LivePoller(connections: options.nodes + 10)
@@ -133,30 +157,6 @@ public enum HubBenchmark {
         live.cancel()
         await live.value
         let peakRSS = try DaemonBenchmark.memory(pid, field: "VmHWM") / 1024
-
-        // 3. A long link: one node through a proxy adding a fixed delay each way.
-        progress("one node through a proxy adding \(Int(options.delayMilliseconds)) ms each way …")
-        let proxy = try DelayProxy(targetPort: Int(hubURL.split(separator: ":").last ?? "") ?? 0, delay: options.delayMilliseconds / 1000)
-        defer { proxy.stop() }
-        let far = try HubFleet.create(count: 1, prefix: "XB", hubURL: proxy.url, hubReplica: hubReplica, directory: path("far")).nodes[0]
-        _ = try await far.session.runOnce()  // the handshake, remembered from here
-        var rtts: [Double] = [], idles: [Double] = [], ones: [Double] = []
-        var idleBytes = 0
-        for index in 0..<7 {
-            let started = ContinuousClock.now
-            _ = try await far.client.send(.get("/v1/health"))
-            rtts.append(milliseconds(ContinuousClock.now - started))
-            let idleStart = ContinuousClock.now
-            let idle = try await far.session.runOnce()
-            idles.append(milliseconds(ContinuousClock.now - idleStart))
-            idleBytes = idle.bytesSent + idle.bytesReceived
-            try fleetWrite(far, index: index)
-            let oneStart = ContinuousClock.now
-            _ = try await far.session.runOnce()
-            ones.append(milliseconds(ContinuousClock.now - oneStart))
-        }
-        let rtt = median(rtts), roundIdle = median(idles), roundOne = median(ones)
-        progress(String(format: "link: RTT %.0f ms, idle round %.0f ms (%d bytes), one-change round %.0f ms", rtt, roundIdle, idleBytes, roundOne))
 
         // 4. Soak: many small rounds at one node; memory of the node's process and of the hub.
         progress("soak: \(options.soakRounds) small rounds at one node …")
