@@ -24,8 +24,13 @@ struct HubUnderLoadTests {
         let hub = try world.makeHub()
         try hub.start()
         hub.put("units", Reference.units(["SNV"]))
-        let fleet = try HubFleet.create(count: 100, hubURL: hub.url, hubReplica: hub.replicaPath, directory: world.path("fleet"))
-        try fleet.write(changes: 100)
+        // Creating 100 replicas and writing to them blocks: done on a thread of its own, not on
+        // Swift's cooperative pool, which the suites running beside this one need.
+        let fleet = try await offPool {
+            let fleet = try HubFleet.create(count: 100, hubURL: hub.url, hubReplica: hub.replicaPath, directory: world.path("fleet"))
+            try fleet.write(changes: 100)
+            return fleet
+        }
         // At most 20 rounds at once: each transfer holds a thread, and the test process shares
         // libdispatch's 255 with the suites running beside it.
         let errors = await fleet.syncAll(concurrency: 20)
@@ -37,7 +42,7 @@ struct HubUnderLoadTests {
             #expect(try record(node.replica, "units", "SNV") != nil, "\(node.unit) did not pull the hub's unit")
         }
         // A second round of all of them at once: each is one exchange, and still no error.
-        try fleet.write(changes: 5, round: 1)
+        try await offPool { try fleet.write(changes: 5, round: 1) }
         let again = await fleet.syncAll(concurrency: 20)
         #expect(again.isEmpty, "\(again.prefix(5))")
         #expect(try liveRows(hub, "assessment_scores") == 100 * 21)
@@ -108,6 +113,13 @@ struct HubUnderLoadTests {
         let metrics = try hub.http("GET", "/metrics", headers: Auth.bearer(try hub.createOperatorToken()))
         let overloaded = metrics.text.split(separator: "\n").first { $0.hasPrefix("reformsync_hub_overloaded_total ") }
         #expect(overloaded.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0 >= 1, "\(metrics.text)")
+    }
+}
+
+/// Runs blocking work on a thread of its own and awaits it.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
     }
 }
 
