@@ -45,6 +45,7 @@ bench: release
 	.build/release/reformsync bench compact
 	.build/release/reformsync bench daemon
 	.build/release/reformsync bench files
+	.build/release/reformsync bench hub
 
 # libFuzzer targets (Fuzz/) for every decoder of outside input, each run FUZZ_RUNS times (default
 # 1,000,000; also FUZZ_TIMEOUT, FUZZ_RSS_MB, FUZZ_SANITIZE): prints executions, coverage and crashes,

@@ -133,7 +133,10 @@ let package = Package(
         // Shared by the test targets that run the real binary.
         .target(name: "ReformsyncTestSupport", dependencies: ["CRDT"], path: "Tests/ReformsyncTestSupport"),
         .testTarget(name: "IntegrationTests", dependencies: ["WireProtocol", "Replica", "ReformData", "CRDT", "HubClient", "NodeSync", "ReformsyncTestSupport", "FileStore",
+            // The hub's load tests drive many simulated nodes with the benchmark's fleet.
+            "Benchmarks", "Hub",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "SeedScenario", "Replica", "ReformData", "CRDT", "Dashboard",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -47,8 +47,9 @@ public final class SyncLoop: Service, Sendable {
     func loop() async throws {
         var failures = 0
         var delay: Duration = .zero  // first round at start
+        var roundsRun = 0
         while !Task.isCancelled {
-            var reason = await trigger.wait(timeout: delay)
+            var reason = await idle(delay, live: roundsRun > 0 && failures == 0)
             if Task.isCancelled { return }
             if reason == .localWrite, settings.debounceSeconds > 0 {
                 reason = await debounce()
@@ -61,6 +62,7 @@ public final class SyncLoop: Service, Sendable {
                 continue
             }
             rounds.roundStarted()
+            roundsRun += 1
             do {
                 var report = try await session.runOnce()
                 failures = 0
@@ -98,9 +100,77 @@ public final class SyncLoop: Service, Sendable {
                 metrics?.syncErrors.increment()
                 onRound(.failure(error))
                 rounds.roundFinished(.failure(error))
-                let seconds = Self.backoff(failures: failures, interval: settings.intervalSeconds, maximum: settings.maxBackoffSeconds)
+                // A busy hub's Retry-After (503, Protocol §18.1) is a floor: never back sooner than it asked.
+                let seconds = max(Self.backoff(failures: failures, interval: settings.intervalSeconds, maximum: settings.maxBackoffSeconds),
+                                  min(error.retryAfter ?? 0, settings.maxBackoffSeconds))
                 delay = .seconds(seconds)
                 logger.warning("sync failed; retrying in \(Int(seconds)) s: \(error.message)")
+            }
+        }
+    }
+
+    /// Waits up to `delay` for a trigger. Meanwhile, after a good round and with `sync.live`
+    /// (inside the sync window, if any), it keeps a long-poll pull open, so that what the hub
+    /// receives reaches this node within seconds (Protocol/README.md §18.3). A trigger cancels
+    /// the open pull (libcurl aborts it within a second) before the round starts: the two never
+    /// run at once, and each pulled page commits with its cursor, so nothing is applied twice.
+    func idle(_ delay: Duration, live: Bool) async -> SyncTrigger.Reason? {
+        guard live, settings.live, delay > .zero, settings.window?.contains(Date()) ?? true else {
+            return await trigger.wait(timeout: delay)
+        }
+        return await withTaskGroup(of: SyncTrigger.Reason??.self) { group in
+            group.addTask { .some(await self.trigger.wait(timeout: delay)) }
+            group.addTask {
+                await self.livePulls()
+                return nil
+            }
+            var reason: SyncTrigger.Reason?
+            for await outcome in group {
+                guard let outcome else { continue }  // the live pulls ended (cancelled): keep waiting
+                reason = outcome
+                break
+            }
+            group.cancelAll()
+            return reason
+        }
+    }
+
+    /// Long-poll pulls one after the other until cancelled; after a failure (a cut link, a
+    /// proxy's timeout, a busy hub) it waits — 1 s the first time, then with backoff, at least
+    /// the hub's `Retry-After` — and opens the next.
+    func livePulls() async {
+        var failures = 0
+        while !Task.isCancelled {
+            let started = ContinuousClock.now
+            do {
+                guard let report = try await session.pullLive(wait: settings.liveWaitSeconds) else {
+                    // The hub offers no live pulls: the next round comes at the interval, as before.
+                    try? await Task.sleep(for: .seconds(settings.intervalSeconds + 86_400))
+                    return
+                }
+                failures = 0
+                if report.pulledChanges > 0 {
+                    metrics?.pulledChanges.increment(by: report.pulledChanges)
+                    metrics?.pullBytes.increment(by: report.bytesReceived)
+                    logger.info("live pull", metadata: ["pulled": "\(report.pulledChanges)", "hub_version": "\(report.hubVersion)"])
+                } else if ContinuousClock.now - started < .seconds(Double(settings.liveWaitSeconds) / 2) {
+                    // Answered empty long before the wait: never turn into a busy loop.
+                    try? await Task.sleep(for: .seconds(min(5, settings.liveWaitSeconds)))
+                }
+            } catch let needed as HandshakeNeeded {
+                // The hub was restored or upgraded: a round now handshakes and starts again.
+                logger.notice("\(needed); syncing now")
+                trigger.fire(.now)
+                return
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                let asked = (error as? HubClientError)?.retryAfter ?? 0
+                let own = failures == 1 ? 1 : Self.backoff(failures: failures - 1, interval: min(settings.intervalSeconds, 60),
+                                                          maximum: min(settings.maxBackoffSeconds, 300))
+                let seconds = max(own, min(asked, settings.maxBackoffSeconds))
+                logger.debug("live pull failed; next in \(seconds) s: \(error)")
+                try? await Task.sleep(for: .seconds(seconds))
             }
         }
     }

@@ -11,8 +11,11 @@ public struct HubError: Error, Sendable, Equatable, CustomStringConvertible {
     public var challenge: String?
     /// `Allow` header of a 405.
     public var allow: String?
+    /// `Retry-After` (seconds) of a 503 `overloaded` (Protocol/README.md §18.1).
+    public var retryAfter: Int?
 
-    public init(status: Int, code: String, message: String, challenge: String? = nil, allow: String? = nil) {
+    public init(status: Int, code: String, message: String, challenge: String? = nil, allow: String? = nil, retryAfter: Int? = nil) {
+        self.retryAfter = retryAfter
         self.status = status
         self.code = code
         self.message = message
@@ -32,6 +35,11 @@ public struct HubError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func methodNotAllowed(_ method: String, _ path: String, allowed: [String]) -> HubError {
         HubError(status: 405, code: "method_not_allowed", message: "\(path) does not take \(method); use \(allowed.joined(separator: " or "))",
                  allow: allowed.joined(separator: ", "))
+    }
+    /// 409 `handshake_required`: what the node agreed in its last handshake no longer holds
+    /// (Protocol/README.md §18.2): it handshakes again, then repeats the request.
+    public static func handshakeRequired(_ message: String) -> HubError {
+        HubError(status: 409, code: "handshake_required", message: message)
     }
     public static func `internal`() -> HubError {
         HubError(status: 500, code: "internal", message: "the hub failed to handle the request; its log has details")

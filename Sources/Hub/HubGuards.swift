@@ -18,7 +18,7 @@ public struct NodeGuard: RouterMiddleware {
             throw HubError.unauthorized("missing bearer token: send Authorization: Bearer <token> (issued by `reformsync hub token create`)")
         }
         let credential: TokenAuthority.Credential
-        switch try tokens.lookup(presented) {
+        switch try await tokens.lookup(presented) {
         case .active(let found): credential = found
         case .expired(let id, let unit, let at):
             throw HubError.unauthorized("token \(id)\(unit.isEmpty ? "" : " of \(unit)") expired at \(at): ask the hub operator for a new one (`reformsync hub token rotate --unit \(unit.isEmpty ? "CODE" : unit)`) and write it to hub.token_file")
@@ -56,7 +56,7 @@ public struct OperatorGuard: RouterMiddleware {
                            challenge: Self.challenge)
         }
         let credential: TokenAuthority.Credential
-        switch try tokens.lookup(presented) {
+        switch try await tokens.lookup(presented) {
         case .active(let found): credential = found
         case .expired(let id, _, let at):
             throw HubError(status: 401, code: "unauthorized", message: "token \(id) expired at \(at): create a new one with `reformsync hub token create --operator`",

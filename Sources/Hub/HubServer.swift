@@ -54,7 +54,7 @@ public enum HubServer {
         // Anonymous: liveness only. Nothing else may ever be added here.
         let anonymous = router.group()
         anonymous.get("v1/health") { _, _ -> Response in
-            let version = try await service.replica.writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0 }
+            let version = try await service.replica.writer.read { db in try service.replica.version(db) }
             let body = try WireJSON.encode(["status": JSONValue.string("ok"), "hub_version": .integer(version), "unit": .string(service.replica.unit)])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
@@ -62,38 +62,52 @@ public enum HubServer {
 
         // Node tokens: the sync protocol; the guard puts the token's unit into the context.
         let nodes = router.group().add(middleware: NodeGuard(tokens: service.tokens))
+        // Every protocol request runs in an admission slot, fairly between units (§18.1); a
+        // long-poll pull holds one only while it reads.
         nodes.post("v1/handshake") { request, context -> Response in
             let unit = try context.nodeUnit()
-            let body = try await readBody(request, limit: limit)
-            let message = try WireJSON.decode(HandshakeRequest.self, from: body, what: "handshake")
-            return try encode(try await service.handshake(message, unit: unit), status: .ok, request: request)
+            let (answer, waited) = try await service.admission.run(unit: unit) {
+                let body = try await readBody(request, limit: limit)
+                let message = try WireJSON.decode(HandshakeRequest.self, from: body, what: "handshake")
+                return try await service.handshake(message, unit: unit)
+            }
+            service.metrics.queueWait(waited)
+            return try encode(answer, status: .ok, request: request)
         }
         nodes.post("v1/push") { request, context -> Response in
             let unit = try context.nodeUnit()
-            let body = try await readBody(request, limit: limit)
-            let message = try WireJSON.read(ReceivedPush.self, from: body, what: "push")
-            return try encode(try await service.push(message, unit: unit), status: .ok, request: request)
+            let query = request.uri.queryParameters
+            let agreed = try RoundQuery.agreed(query)
+            let pullCursor = try RoundQuery.pullCursor(query, prefix: "pull_")
+            let pullLimit = try RoundQuery.number(query, "pull_limit", default: Int64(service.settings.maxBatchChanges))
+            let nodeSchema = try RoundQuery.nodeSchema(query)
+            let (answer, waited) = try await service.admission.run(unit: unit) { () async throws -> OutgoingPushPull in
+                try service.recheck(epoch: agreed.epoch, schema: agreed.schema)
+                let body = try await readBody(request, limit: limit)
+                let message = try WireJSON.read(ReceivedPush.self, from: body, what: "push")
+                let pushed = try await service.push(message, unit: unit)
+                // The push's pull request (§18.2): the first page, read after the merge, in the same slot.
+                guard let pullCursor else { return OutgoingPushPull(push: pushed, pull: nil) }
+                let page = try await service.readPage(unit: unit, site: message.changes.source?.site, cursor: pullCursor,
+                                                      limit: Int(clamping: pullLimit), schema: nodeSchema)
+                return OutgoingPushPull(push: pushed, pull: page)
+            }
+            service.metrics.queueWait(waited)
+            // A push without a pull request is answered exactly as before (PushResponse).
+            if answer.pull == nil { return try encode(answer.push, status: .ok, request: request) }
+            return try encode(answer, status: .ok, request: request)
         }
         nodes.get("v1/pull") { request, context -> Response in
             let unit = try context.nodeUnit()
             let query = request.uri.queryParameters
-            func number(_ name: String, default value: Int64) throws -> Int64 {
-                guard let text = query[Substring(name)] else { return value }
-                guard let number = Int64(String(text)), number >= 0 else { throw HubError.badRequest("query parameter \(name)=\(text) is not a version number") }
-                return number
-            }
-            let baseline = try number("baseline", default: 0)
-            let position = try number("position", default: baseline)
-            let limit = try number("limit", default: Int64(service.settings.maxBatchChanges))
-            let schema = try query["schema"].map { text -> Int in
-                guard let version = Int(String(text)), (1...10_000).contains(version) else {
-                    throw HubError.badRequest("query parameter schema=\(text) is not a schema version (1–10000)")
-                }
-                return version
-            }
-            let page = try await service.pull(unit: unit, site: query["site"].map(String.init),
-                                              cursor: ChangeCursor(baseline: baseline, position: position), limit: Int(clamping: limit),
-                                              schema: schema)
+            let agreed = try RoundQuery.agreed(query)
+            try service.recheck(epoch: agreed.epoch, schema: agreed.schema)
+            let cursor = try RoundQuery.pullCursor(query, prefix: "") ?? ChangeCursor(baseline: 0, position: 0)
+            let limit = try RoundQuery.number(query, "limit", default: Int64(service.settings.maxBatchChanges))
+            let wait = try RoundQuery.wait(query)
+            let schema = try RoundQuery.nodeSchema(query)
+            let page = try await service.pull(unit: unit, site: query["site"].map(String.init), cursor: cursor,
+                                              limit: Int(clamping: limit), schema: schema, wait: wait.map { .seconds($0) })
             return try encode(page, status: .ok, request: request)
         }
         // Evidence files (Protocol §16): after the rows, in their own requests.
@@ -137,7 +151,7 @@ public enum HubServer {
         // Operator tokens: the province's figures and the hub's metrics.
         let operators = router.group().add(middleware: OperatorGuard(tokens: service.tokens))
         operators.get("metrics") { _, _ -> Response in
-            let text = service.metrics.render(nodes: try service.nodes.nodes())
+            let text = service.metrics.render(nodes: try await service.nodes.nodes(), load: service.admission.figures)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
@@ -219,6 +233,7 @@ public enum HubServer {
             ?? Response(status: status)
         if let challenge = error.challenge { response.headers[.wwwAuthenticate] = challenge }
         if let allow = error.allow { response.headers[.allow] = allow }
+        if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
         return response
     }
 }

@@ -19,12 +19,26 @@ public struct HubSettings: Sendable {
     /// How long after a season deadline a change written before it is still accepted (Protocol §17.2).
     public var lateAcceptanceMillis: UInt64
 
+    /// Protocol requests handled at once (`server.max_concurrent_requests`, §18.1).
+    public var maxConcurrentRequests: Int
+    /// Requests waiting for a slot before the hub answers 503 (`server.max_queued_requests`).
+    public var maxQueuedRequests: Int
+    /// Long-poll pulls open at once before the hub answers 503 (`server.max_live_pulls`).
+    public var maxLivePulls: Int
+    /// Seconds a 503 `overloaded` asks the node to wait (`server.retry_after`).
+    public var retryAfterSeconds: Int
+
     public init(maxBodyBytes: Int = 8 << 20, maxBatchChanges: Int = 10_000, maxClockSkewMillis: UInt64 = 300_000,
-                lateAcceptanceMillis: UInt64 = UInt64(SeasonPolicy.defaultLateAcceptanceDays) * 86_400_000) {
+                lateAcceptanceMillis: UInt64 = UInt64(SeasonPolicy.defaultLateAcceptanceDays) * 86_400_000,
+                maxConcurrentRequests: Int = 16, maxQueuedRequests: Int = 1_024, maxLivePulls: Int = 4_096, retryAfterSeconds: Int = 5) {
         self.lateAcceptanceMillis = lateAcceptanceMillis
         self.maxBodyBytes = maxBodyBytes
         self.maxBatchChanges = maxBatchChanges
         self.maxClockSkewMillis = maxClockSkewMillis
+        self.maxConcurrentRequests = maxConcurrentRequests
+        self.maxQueuedRequests = maxQueuedRequests
+        self.maxLivePulls = maxLivePulls
+        self.retryAfterSeconds = retryAfterSeconds
     }
 }
 
@@ -39,6 +53,23 @@ public final class HubService: Sendable {
     public let metrics = HubMetrics()
     /// Evidence files: the store beside the replica (`DATA_DIR/files`), uploads, downloads, read scope (§16).
     public let files: HubFiles
+    /// How many protocol requests run at once, fairly between units (§18.1).
+    public let admission: HubAdmission
+    /// Wakes long-poll pulls after a commit (§18.3).
+    public let changeSignal = HubChangeSignal()
+    /// What this hub offers beyond protocol 1 as first published, listed in every handshake
+    /// answer (`features`, Protocol/README.md §18): a node uses a feature only when its hub lists it.
+    public static let features = ["live_pull", "push_pull", "recheck"]
+    /// A pull page examines up to this many rows per change of its limit (§8.4): in a province of
+    /// many units most rows after a node's cursor are other units', which it skips; sweeping past
+    /// them in one page keeps a round to one exchange.
+    public static let rowsPerChange = 20
+    /// The longest `wait` of a long-poll pull, in seconds (§18.3).
+    public static let maxWaitSeconds = 60
+    /// The registry's last recorded pull position of each site, and when: a pull that moved
+    /// nothing is recorded at most once a minute, so idle and live pulls cost the writer nothing.
+    /// (The unit is part of it: a site claimed by another unit is checked every time, §7.4.)
+    private let recordedPulls = Mutex<[String: (unit: String, position: Int64, at: ContinuousClock.Instant)]>([:])
     let policy: WritePolicy
     let logger: Logger
     let wallClock: @Sendable () -> UInt64
@@ -64,6 +95,20 @@ public final class HubService: Sendable {
         self.files = HubFiles(store: FileStore(dataDirectory: (replica.location as NSString).deletingLastPathComponent), replica: replica)
         try replica.ensureFileTables()
         try HubIndexes.ensure(replica)  // snapshots select one unit's rows (§19.3)
+        self.admission = HubAdmission(maxConcurrent: settings.maxConcurrentRequests, maxQueued: settings.maxQueuedRequests,
+                                      maxLivePulls: settings.maxLivePulls, retryAfterSeconds: settings.retryAfterSeconds)
+    }
+
+    /// The cheap re-check of a round without a handshake (Protocol/README.md §18.2): the epoch and
+    /// schema the node agreed in its last handshake must still be this hub's, or 409
+    /// `handshake_required` tells it to handshake again. Nil members are not checked (old nodes).
+    public func recheck(epoch: String?, schema: Int?) throws(HubError) {
+        if let epoch, epoch != self.epoch {
+            throw HubError.handshakeRequired("this hub's history is now epoch \(self.epoch), not \(epoch) as at your last handshake (restored from a backup?): handshake again")
+        }
+        if let schema, schema != replica.schema.version {
+            throw HubError.handshakeRequired("this hub now uses schema \(replica.schema.version), not \(schema) as at your last handshake: handshake again")
+        }
     }
 
     public func handshake(_ request: HandshakeRequest, unit: String) async throws -> HandshakeResponse {
@@ -125,10 +170,10 @@ public final class HubService: Sendable {
         }
         return HandshakeResponse(protocol: highest, schema: replica.schema.version, hubSite: replica.site.rawValue,
                                  hubUnit: replica.unit, hubTimeMs: now, clockOffsetMs: offset, clockWarning: warning,
-                                 hubVersion: try await replica.writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0 },
+                                 hubVersion: try await replica.writer.read { db in try self.replica.version(db) },
                                  limits: .init(maxBodyBytes: settings.maxBodyBytes, maxBatchChanges: settings.maxBatchChanges,
                                                maxClockSkewMs: skew),
-                                 hubEpoch: epoch)
+                                 hubEpoch: epoch, features: Self.features)
     }
 
     /// Checks every change against the schema and who may write it, merges the accepted ones
@@ -166,6 +211,7 @@ public final class HubService: Sendable {
         }
         let refusedChanges = aheadOfHub(refused, changeSetSchema: request.changes.schema)
         count(report, refused: refusedChanges)
+        if report.applied > 0 { changeSignal.notify() }
         if !refusedChanges.isEmpty {
             logger.notice("refused changes from \(unit)", metadata: ["count": "\(refusedChanges.count)", "first": "\(refusedChanges[0])"])
         }
@@ -272,6 +318,7 @@ public final class HubService: Sendable {
             return (report, refused)
         }
         count(report, refused: refused)
+        if report.applied > 0 { changeSignal.notify() }
         if !refused.isEmpty {
             logger.notice("refused changes imported from \(unit)", metadata: ["count": "\(refused.count)", "first": "\(refused[0])"])
         }
@@ -301,7 +348,7 @@ public final class HubService: Sendable {
         let read = try readPolicy(unit: unit, db)
         // A node has every change it stamped itself (or a later one of the same field): not sent back.
         var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) },
-                                            excludingSite: excludingSite, db)
+                                            excludingSite: excludingSite, maxRows: limit * Self.rowsPerChange, db)
         // A task the unit was just assigned to: send the whole task, which the unit never saw.
         let newlyAssigned = Set(page.changes.filter { $0.table == "task_assignees" && ($0.column == "task" || $0.column == nil) }
             .compactMap { change -> String? in
@@ -316,28 +363,75 @@ public final class HubService: Sendable {
         return page
     }
 
-    /// A page of what `unit` may read after `cursor`.
-    public func pull(unit: String, site: String?, cursor: ChangeCursor, limit: Int, schema: Int? = nil) async throws -> OutgoingPullPage {
+    /// A page of what `unit` may read after `cursor`; with `wait`, a long poll (§18.3): while
+    /// the page would be empty, it waits — holding no admission slot — until a commit makes
+    /// something readable or `wait` passes, then answers what it has (the empty page, at worst).
+    public func pull(unit: String, site: String?, cursor: ChangeCursor, limit: Int, schema: Int? = nil, wait: Duration? = nil) async throws -> OutgoingPullPage {
         if let site, SiteID(site) == nil { throw HubError.badRequest("query parameter site=\(site) is not a site id (16 hex digits)") }
+        let deadline = wait.map { ContinuousClock.now + $0 }
+        var cursor = cursor
+        var live = false
+        defer { if live { admission.closeLivePull() } }
+        while true {
+            let generation = changeSignal.generation
+            let from = cursor
+            let (page, waited) = try await admission.run(unit: unit) {
+                try await self.readPage(unit: unit, site: site, cursor: from, limit: limit, schema: schema, recording: deadline == nil)
+            }
+            metrics.queueWait(waited)
+            guard let deadline, page.changes.isEmpty, !page.more, ContinuousClock.now < deadline, !Task.isCancelled,
+                  !changeSignal.isClosed else {
+                if deadline != nil, let site {
+                    try await recordPull(site: site, unit: unit, position: page.next.position, acknowledged: from.position)
+                }
+                return page
+            }
+            if !live {
+                try admission.openLivePull()
+                live = true
+            }
+            // Nothing readable up to the page's end: the next read starts there.
+            cursor = ChangeCursor(baseline: page.next.baseline, position: page.next.position)
+            await changeSignal.wait(after: generation, timeout: deadline - ContinuousClock.now)
+        }
+    }
+
+    /// A page of what `unit` may read after `cursor`, and its registry entry: the read of
+    /// `GET /v1/pull`, and of the pull request a push carries (§18.2), in the caller's slot.
+    /// - Parameter schema: the node's schema version when it declares one (`schema=`); an older
+    ///   node gets only what its schema has (Protocol §19.1), the rest waits at the hub.
+    /// - Parameter recording: false to leave the registry to the caller.
+    public func readPage(unit: String, site: String?, cursor: ChangeCursor, limit: Int, schema: Int? = nil,
+                         recording: Bool = true) async throws -> OutgoingPullPage {
+        if let site, SiteID(site) == nil { throw HubError.badRequest("site \(site) is not a site id (16 hex digits)") }
         let limit = min(max(1, limit), settings.maxBatchChanges)
-        let page = try await replica.writer.read { db -> (ChangePage, Int64) in
+        let (page, version) = try await replica.writer.read { db -> (ChangePage, Int64) in
             try self.requireUncompacted(cursor: cursor, site: site, db)
-            // An older node gets only what its schema has (Protocol §19.1): the rest waits at the hub.
             let view = try self.nodeSchema(declared: schema, site: site, db)
             let readable = try self.readable(by: unit, after: cursor, limit: limit, excludingSite: site.flatMap(SiteID.init), db)
-            return (self.narrowed(readable, to: view),
-             try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state") ?? 0)
+            return (self.narrowed(readable, to: view), try self.replica.version(db))
         }
-        if let site {
-            try await bindingSite(site, unit: unit) {
-                try await replica.writer.write { db in
-                    try self.nodes.recordPull(db, site: site, unit: unit, position: page.0.next.position)
-                    try self.nodes.recordAcknowledged(db, site: site, position: cursor.position)
-                }
+        if recording, let site { try await recordPull(site: site, unit: unit, position: page.next.position, acknowledged: cursor.position) }
+        return OutgoingPullPage(changes: page.changes, siteUnits: page.siteUnits, schemaVersion: replica.schema.version,
+                                next: WireCursor(baseline: page.next.baseline, position: page.next.position), more: page.hasMore,
+                                hubVersion: version)
+    }
+
+    /// Records a pull in the registry, and the position the node acknowledged by asking from it
+    /// (the compaction watermark, §19.2), unless the same position was recorded less than a minute ago.
+    func recordPull(site: String, unit: String, position: Int64, acknowledged: Int64) async throws {
+        let now = ContinuousClock.now
+        let fresh = recordedPulls.withLock { recorded in
+            guard let last = recorded[site], last.unit == unit, last.position == position, now - last.at < .seconds(60) else { return false }
+            return true
+        }
+        guard !fresh else { return }
+        try await bindingSite(site, unit: unit) {
+            try await replica.writer.write { db in
+                try self.nodes.recordPull(db, site: site, unit: unit, position: position)
+                try self.nodes.recordAcknowledged(db, site: site, position: acknowledged)
             }
         }
-        return OutgoingPullPage(changes: page.0.changes, siteUnits: page.0.siteUnits, schemaVersion: replica.schema.version,
-                                next: WireCursor(baseline: page.0.next.baseline, position: page.0.next.position), more: page.0.hasMore,
-                                hubVersion: page.1)
+        recordedPulls.withLock { $0[site] = (unit, position, now) }
     }
 }

@@ -83,7 +83,15 @@ public struct NodeRegistry: Sendable {
     }
 
     public func nodes() throws -> [Node] {
-        try writer.read { db in
+        try writer.read(Self.allNodes)
+    }
+
+    /// ``nodes()`` for request handlers: awaits a connection instead of blocking a thread.
+    public func nodes() async throws -> [Node] {
+        try await writer.read(Self.allNodes)
+    }
+
+    @Sendable static func allNodes(_ db: Database) throws -> [Node] {
             try Row.fetchAll(db, sql: """
                 SELECT site, unit, software, last_handshake_at, last_push_at, last_pull_at, clock_offset_ms,
                        pushed_through, pulled_position, changes_received, changes_refused FROM _hub_nodes ORDER BY unit, site
@@ -91,6 +99,5 @@ public struct NodeRegistry: Sendable {
                 Node(site: $0[0], unit: $0[1], software: $0[2], lastHandshakeAt: $0[3], lastPushAt: $0[4], lastPullAt: $0[5],
                      clockOffsetMs: $0[6], pushedThrough: $0[7], pulledPosition: $0[8], changesReceived: $0[9], changesRefused: $0[10])
             }
-        }
     }
 }

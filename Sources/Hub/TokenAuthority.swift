@@ -37,6 +37,8 @@ public struct TokenAuthority: Sendable {
             if try !db.columns(in: "_hub_tokens").contains(where: { $0.name == "expires_at" }) {
                 try db.execute(sql: "ALTER TABLE _hub_tokens ADD COLUMN expires_at TEXT")
             }
+            // Every request looks its token up by hash: a thousand nodes must not mean a thousand rows read per request.
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS _hub_tokens_hash ON _hub_tokens(hash)")
         }
     }
 
@@ -160,14 +162,32 @@ public struct TokenAuthority: Sendable {
     /// Looks a presented token up among the tokens not revoked; the guards use it to say
     /// "expired at …" rather than "unknown".
     public func lookup(_ presented: String, now: Date = Date()) throws -> Lookup {
-        let candidate = Self.hash(presented)
-        let active = try writer.read { db in
-            // A kind this version does not know opens nothing.
-            try Row.fetchAll(db, sql: "SELECT id, kind, unit, hash, expires_at FROM _hub_tokens WHERE revoked_at IS NULL").compactMap { row -> (Credential, Data, String?)? in
-                guard let kind = Kind(rawValue: row[1]) else { return nil }
-                return (Credential(id: row[0], kind: kind, unit: row[2]), row[3] as Data, row[4])
-            }
+        let hash = Self.hash(presented)
+        return Self.match(presented, among: try writer.read { db in try Self.activeTokens(hash, db) }, now: now)
+    }
+
+    /// ``lookup(_:now:)`` for the route guards: the read awaits a connection instead of blocking
+    /// a thread of Swift's cooperative pool — under load, blocked pool threads would starve the
+    /// very reads that hold the connections, and the hub would stop answering (§18.1).
+    public func lookup(_ presented: String, now: Date = Date()) async throws -> Lookup {
+        let hash = Self.hash(presented)
+        return Self.match(presented, among: try await writer.read { db in try Self.activeTokens(hash, db) }, now: now)
+    }
+
+    /// The tokens not revoked whose hash is `hash` (at most one), through the hash's index: the
+    /// SHA-256 of a 256-bit secret, so what the index's timing could tell about a stored hash's
+    /// first bytes brings no one nearer a token; the match itself is still compared in constant
+    /// time. A kind this version does not know opens nothing.
+    static func activeTokens(_ hash: Data, _ db: Database) throws -> [(Credential, Data, String?)] {
+        try Row.fetchAll(db, sql: "SELECT id, kind, unit, hash, expires_at FROM _hub_tokens WHERE revoked_at IS NULL AND hash = ?",
+                         arguments: [hash]).compactMap { row -> (Credential, Data, String?)? in
+            guard let kind = Kind(rawValue: row[1]) else { return nil }
+            return (Credential(id: row[0], kind: kind, unit: row[2]), row[3] as Data, row[4])
         }
+    }
+
+    static func match(_ presented: String, among active: [(Credential, Data, String?)], now: Date) -> Lookup {
+        let candidate = Self.hash(presented)
         var found: (Credential, String?)?
         for (credential, hash, expiresAt) in active where Self.constantTimeEqual(hash, candidate) && found == nil {
             found = (credential, expiresAt)

@@ -99,10 +99,11 @@ enum CurlTransfer {
         if let caFile = configuration.caFile { try handle.set(CURLOPT_CAINFO, caFile) }
 
         try handle.set(CURLOPT_CONNECTTIMEOUT_MS, milliseconds(configuration.connectTimeout))
-        try handle.set(CURLOPT_TIMEOUT_MS, milliseconds(configuration.totalTimeout))
+        // A long-poll pull may be silent for its wait on purpose: both windows grow by it.
+        try handle.set(CURLOPT_TIMEOUT_MS, milliseconds(configuration.totalTimeout + request.waitSeconds))
         if configuration.lowSpeedLimit > 0, configuration.lowSpeedTime > 0 {
             try handle.set(CURLOPT_LOW_SPEED_LIMIT, configuration.lowSpeedLimit)
-            try handle.set(CURLOPT_LOW_SPEED_TIME, configuration.lowSpeedTime)
+            try handle.set(CURLOPT_LOW_SPEED_TIME, configuration.lowSpeedTime + Int(request.waitSeconds.rounded(.up)))
         }
         if let cap = configuration.maxSendBytesPerSecond {
             try handle.set(CURLOPT_MAX_SEND_SPEED_LARGE, offT: Int64(cap))

@@ -15,6 +15,9 @@ public struct HubRequest: Sendable {
     public var headers: [(String, String)]
     /// The request body, sent as-is (or gzipped, see ``HubClientConfiguration/compressRequestsAbove``).
     public var body: [UInt8]?
+    /// Seconds the hub may stay silent on purpose (a long-poll pull, Protocol/README.md §18.3):
+    /// added to the total timeout and to the low-speed window, so the wait is not taken for a dead link.
+    public var waitSeconds: Double = 0
 
     /// Creates a request.
     public init(method: String = "GET", path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {

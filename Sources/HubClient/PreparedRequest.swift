@@ -9,6 +9,8 @@ struct PreparedRequest: Sendable {
     var body: [UInt8]?
     /// Size of the body before compression (equals `body.count` when not compressed).
     var uncompressedBodySize: Int
+    /// ``HubRequest/waitSeconds``.
+    var waitSeconds: Double = 0
 
     /// Resolves `request` against `configuration`.
     /// - Throws: ``HubClientError`` of kind `.invalidRequest` for malformed methods or headers.
@@ -70,6 +72,7 @@ struct PreparedRequest: Sendable {
         self.headerLines = lines
         self.body = body
         self.uncompressedBodySize = rawSize
+        self.waitSeconds = request.waitSeconds.isFinite ? min(max(0, request.waitSeconds), 3_600) : 0
     }
 
     /// RFC 9110 `tchar`.

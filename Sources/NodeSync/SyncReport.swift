@@ -28,6 +28,11 @@ public struct SyncReport: Sendable, Equatable, Codable {
 /// Why a sync round stopped: one line an operator can act on.
 public struct SyncError: Error, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// Seconds the hub asked the node to wait (`Retry-After` of a 503 `overloaded`, Protocol §18.1).
+    public var retryAfter: Double?
+    public init(_ message: String, retryAfter: Double? = nil) {
+        self.message = message
+        self.retryAfter = retryAfter
+    }
     public var description: String { message }
 }

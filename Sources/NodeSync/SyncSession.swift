@@ -17,6 +17,8 @@ public final class SyncSession: Sendable {
     public let replica: Replica
     /// The hub's limits from the last handshake (batch size and body size), honoured by push.
     private let hubLimits = Mutex<HandshakeResponse.Limits?>(nil)
+    /// The agreement this round goes on: from this round's handshake, or remembered (§18.2).
+    private let agreed = Mutex<AgreedHandshake?>(nil)
     let client: HubHTTPClient
     let batchChanges: Int
     let batchBytes: Int
@@ -38,14 +40,19 @@ public final class SyncSession: Sendable {
     }
 
     /// A full round: push everything pending, then pull until up to date.
+    ///
+    /// With a hub that offers it (Protocol/README.md §18.2), the handshake of the last hour is
+    /// re-checked by the hub instead of repeated, and the last push carries the pull request: a
+    /// round with changes both ways is one HTTP exchange, an idle round one small pull.
     public func runOnce() async throws -> SyncReport {
         var report = SyncReport()
         do {
-            try await handshake(&report)
-            try await push(&report)
-            // Counted before pulling: what the hub sends is never this node's to push.
-            report.pendingChanges = try pendingChanges()
-            try await pull(&report)
+            do {
+                try await round(&report, handshaking: try rememberedAgreement() == nil)
+            } catch let needed as HandshakeNeeded {
+                logger.notice("handshaking again: \(needed.reason)")
+                try await round(&report, handshaking: true)
+            }
             let hubVersion = report.hubVersion
             try await replica.writer.write { db in
                 try self.replica.setMeta([
@@ -60,8 +67,57 @@ public final class SyncSession: Sendable {
             try? await replica.writer.write { db in
                 try self.replica.setMeta(["last_error": message, "last_error_at": Timestamp.string()], db)
             }
-            throw SyncError(message)
+            throw SyncError(message, retryAfter: Self.retryAfter(error))
         }
+    }
+
+    /// The hub's `Retry-After` behind `error`, also after the client's own retries ran out.
+    static func retryAfter(_ error: any Error) -> Double? {
+        guard let failure = error as? HubClientError else { return nil }
+        if case .tooManyRetries(_, let last) = failure.kind { return last.retryAfter ?? failure.retryAfter }
+        return failure.retryAfter
+    }
+
+    /// Handshake (unless the remembered agreement holds), push, pull.
+    private func round(_ report: inout SyncReport, handshaking: Bool) async throws {
+        if handshaking { try await handshake(&report) }
+        let first = try await push(&report)
+        // Counted before pulling: what the hub sends is never this node's to push.
+        report.pendingChanges = try pendingChanges()
+        try await pull(&report, first: first)
+    }
+
+    /// The remembered agreement when a round may skip its handshake, else nil; sets this
+    /// round's limits and agreement from it.
+    func rememberedAgreement() throws -> AgreedHandshake? {
+        guard let remembered = try AgreedHandshake.load(replica),
+              remembered.stillValid(schema: replica.schema.version, software: Self.software) else { return nil }
+        hubLimits.withLock { $0 = remembered.limits }
+        agreed.withLock { $0 = remembered }
+        return remembered
+    }
+
+    /// Waits at the hub up to `wait` seconds for something this unit may read, and merges it
+    /// (Protocol/README.md §18.3): the daemon keeps one such pull open between rounds. Nil when
+    /// the hub does not offer `live_pull` (or no handshake is remembered): then the caller waits
+    /// for its next round instead. Not retried: the caller decides when to try again.
+    /// - Throws: ``HandshakeNeeded`` when the hub refuses the remembered agreement (restored,
+    ///   upgraded): the caller should run a round, which handshakes; others as a round's requests.
+    public func pullLive(wait: Int) async throws -> SyncReport? {
+        guard let remembered = try rememberedAgreement(), remembered.features.contains("live_pull") else { return nil }
+        var report = SyncReport()
+        try await pull(&report, wait: min(max(1, wait), 60))
+        let hubVersion = report.hubVersion
+        try await replica.writer.write { db in
+            try self.replica.setMeta(["hub_version": String(hubVersion), "last_live_pull_at": Timestamp.string()], db)
+        }
+        return report
+    }
+
+    /// 409 `handshake_required` as ``HandshakeNeeded`` (the round handshakes and starts again); other errors as they are.
+    static func recheckFailed(_ error: any Error) -> any Error {
+        guard let failure = error as? HubClientError, case .http(status: 409, code: "handshake_required"?, let message) = failure.kind else { return error }
+        return HandshakeNeeded(reason: message ?? "the hub changed since the last handshake")
     }
 
     static func describe(_ error: any Error) -> String {
@@ -105,8 +161,10 @@ public final class SyncSession: Sendable {
                 "clock_offset_ms": String(answer.clockOffsetMs), "clock_warning": answer.clockWarning,
                 "last_handshake_at": Timestamp.string(), "hub_version": String(answer.hubVersion),
                 "hub_epoch": answer.hubEpoch,
-            ], db)
+            ].merging(AgreedHandshake.meta(answer, software: Self.software)) { $1 }, db)
         }
+        agreed.withLock { $0 = nil }
+        _ = try rememberedAgreement()
         if let restart {
             report.cursorsRestarted = true
             logger.warning("\(restart): this node pushes all its changes again and pulls everything again (duplicates are harmless)")
@@ -146,6 +204,18 @@ public final class SyncSession: Sendable {
         var body: [UInt8]
     }
 
+    /// The query of a push (§18.2): the agreement to re-check, and on the last batch the pull
+    /// request whose first page comes back with the acknowledgement. Empty for a hub without them.
+    private func pushQuery(last: Bool) throws -> String {
+        guard let agreement = agreed.withLock({ $0 }) else { return "" }
+        var query = "?" + agreement.query
+        if last && agreement.features.contains("push_pull") {
+            let cursor = try replica.cursor("pull")
+            query += "&pull_baseline=\(cursor.baseline)&pull_position=\(cursor.position)&pull_limit=\(batchChanges)&schema=\(replica.schema.version)"
+        }
+        return query
+    }
+
     /// Reads the batch after `cursor` and encodes its request body.
     private func prepareBatch(after cursor: ChangeCursor, limit: Int, sites: Set<SiteID>) throws -> PushBatch {
         let page = try replica.changes(after: cursor, limit: limit)
@@ -173,7 +243,10 @@ public final class SyncSession: Sendable {
     /// where the one before ends). Acknowledgements are committed strictly in order, each with
     /// its cursor and quarantine: if one fails, the round stops and nothing after it is recorded
     /// (a batch the hub merged anyway is merged again harmlessly next time).
-    func push(_ report: inout SyncReport) async throws {
+    /// - Returns: the first pull page, when the last push carried the pull request (§18.2).
+    @discardableResult
+    func push(_ report: inout SyncReport) async throws -> PulledPage? {
+        var firstPage: PulledPage?
         let sites = try replica.pushSites()
         let limits = hubLimits.withLock { $0 }
         // Never more than the hub accepts: its batch limit, and its body limit with room for headers.
@@ -194,23 +267,31 @@ public final class SyncSession: Sendable {
                 }
                 let body = batch.body
                 let client = self.client
+                let path = "/v1/push" + (batch.outgoing.isEmpty ? "" : try pushQuery(last: !batch.page.hasMore))
                 window.append(PushInFlight(batch: batch, response: batch.outgoing.isEmpty ? nil : Task {
-                    try await client.sendWithRetry(.post("/v1/push", body: body))
+                    try await client.sendWithRetry(.post(path, body: body))
                 }))
                 readCursor = batch.page.next
                 moreToRead = batch.page.hasMore
             }
-            guard !window.isEmpty else { return }
+            guard !window.isEmpty else { return firstPage }
             let entry = window.removeFirst()
             let page = entry.batch.page
-            guard let response = try await entry.response?.value else {
+            let sent: HubResponse?
+            do { sent = try await entry.response?.value } catch { throw Self.recheckFailed(error) }
+            guard let response = sent else {
                 // Only changes pulled from the hub in this stretch: nothing to send, move on.
                 try await replica.writer.write { db in try self.replica.setCursor("push", page.next, db) }
                 continue
             }
             count(response, &report)
             let outgoing = entry.batch.outgoing
-            let answer = try WireJSON.decode(PushResponse.self, from: response.body, what: "push response")
+            let received = try WireJSON.read(ReceivedPushPull.self, from: response.body, what: "push response")
+            let answer = received.push
+            if let pulled = received.pull {
+                let decoded = try pulled.changes.resolved()
+                firstPage = PulledPage(bytes: (0, 0), answer: pulled, changes: decoded.changes, siteUnits: decoded.siteUnits)
+            }
             guard answer.acknowledged == WireCursor(baseline: page.next.baseline, position: page.next.position) else {
                 throw SyncError("the hub acknowledged \(answer.acknowledged) instead of the batch sent; not advancing")
             }
@@ -237,13 +318,20 @@ public final class SyncSession: Sendable {
         }
     }
 
-    private func pullRequest(_ cursor: ChangeCursor) -> HubRequest {
+    private func pullRequest(_ cursor: ChangeCursor, wait: Int? = nil) -> HubRequest {
         // schema=: a newer hub sends only the tables and fields this replica has (Protocol §19.1).
-        .get("/v1/pull?site=\(replica.site.rawValue)&baseline=\(cursor.baseline)&position=\(cursor.position)&limit=\(batchChanges)&schema=\(replica.schema.version)")
+        var path = "/v1/pull?site=\(replica.site.rawValue)&baseline=\(cursor.baseline)&position=\(cursor.position)&limit=\(batchChanges)&schema=\(replica.schema.version)"
+        if let agreement = agreed.withLock({ $0 }) { path += "&" + agreement.query }
+        var request = HubRequest.get(path)
+        if let wait {
+            request.path += "&wait=\(wait)"
+            request.waitSeconds = Double(wait)
+        }
+        return request
     }
 
     /// A pulled page, decoded.
-    private struct PulledPage: Sendable {
+    struct PulledPage: Sendable {
         var bytes: (sent: Int, received: Int)
         var answer: ReceivedPullPage
         var changes: [Change]
@@ -251,8 +339,15 @@ public final class SyncSession: Sendable {
     }
 
     /// Requests the page after `cursor` and decodes it.
-    private func fetchPage(_ cursor: ChangeCursor) async throws -> PulledPage {
-        let response = try await client.sendWithRetry(pullRequest(cursor))
+    private func fetchPage(_ cursor: ChangeCursor, wait: Int? = nil) async throws -> PulledPage {
+        // A long poll is not retried: the daemon's live loop decides when to try again.
+        let request = pullRequest(cursor, wait: wait)
+        let response: HubResponse
+        do {
+            response = try await wait == nil ? client.sendWithRetry(request) : client.send(request)
+        } catch {
+            throw Self.recheckFailed(error)
+        }
         let answer = try WireJSON.read(ReceivedPullPage.self, from: response.body, what: "pull response")
         let decoded = try answer.changes.resolved()
         return PulledPage(bytes: (response.bytesSent, response.bytesReceived), answer: answer, changes: decoded.changes, siteUnits: decoded.siteUnits)
@@ -261,9 +356,19 @@ public final class SyncSession: Sendable {
     /// Pulls page after page. As soon as a page arrives the next one is requested (its cursor is
     /// in the page) and decoded when it comes, while this node merges the one it has and the hub
     /// reads the next; pages are still applied one at a time, in order, each with its cursor.
-    func pull(_ report: inout SyncReport) async throws {
+    /// - Parameters:
+    ///   - first: the first page, when the push brought it (§18.2).
+    ///   - wait: a long poll: the first request waits at the hub up to this many seconds (§18.3).
+    func pull(_ report: inout SyncReport, first: PulledPage? = nil, wait: Int? = nil) async throws {
         let skew = hubLimits.withLock { $0 }.map { UInt64(min(max(1, $0.maxClockSkewMs), 86_400_000)) }
-        var page = try await fetchPage(try replica.cursor("pull"))
+        let start = try replica.cursor("pull")
+        var page: PulledPage
+        if let first { page = first } else { page = try await fetchPage(start, wait: wait) }
+        // A hub whose version went back below this node's cursor was put back from an older copy
+        // (§6.4): only a handshake sets the cursors right. (After one, the cursor is below it.)
+        if page.answer.hubVersion < start.position {
+            throw HandshakeNeeded(reason: "the hub's version went back to \(page.answer.hubVersion), below this node's pull cursor \(start.position)")
+        }
         while true {
             report.bytesSent += page.bytes.sent
             report.bytesReceived += page.bytes.received

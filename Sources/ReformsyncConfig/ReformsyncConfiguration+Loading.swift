@@ -56,6 +56,11 @@ extension ReformsyncConfiguration {
         config.server.lateAcceptanceDays = try source.int("server.late_acceptance_days", range: 0...3_650) ?? config.server.lateAcceptanceDays
         config.server.compactRetentionDays = try source.double("server.compact_retention_days", range: 1...36_500) ?? config.server.compactRetentionDays
         config.server.compactIntervalHours = try source.double("server.compact_interval_hours", range: 0...8_760) ?? config.server.compactIntervalHours
+        config.server.maxReaders = try source.int("server.max_readers", range: 1...64) ?? config.server.maxReaders
+        config.server.maxConcurrentRequests = try source.int("server.max_concurrent_requests", range: 1...1_024) ?? config.server.maxConcurrentRequests
+        config.server.maxQueuedRequests = try source.int("server.max_queued_requests", range: 0...100_000) ?? config.server.maxQueuedRequests
+        config.server.maxLivePulls = try source.int("server.max_live_pulls", range: 0...100_000) ?? config.server.maxLivePulls
+        config.server.retryAfterSeconds = try source.int("server.retry_after", range: 1...600) ?? config.server.retryAfterSeconds
 
         config.sync.batchChanges = try source.int("sync.batch_changes", range: 1...100_000) ?? config.sync.batchChanges
         config.sync.batchBytes = try source.int("sync.batch_bytes", range: 1024...64 << 20) ?? config.sync.batchBytes
@@ -69,6 +74,8 @@ extension ReformsyncConfiguration {
             }
             config.sync.window = window
         }
+        config.sync.live = try source.bool("sync.live") ?? config.sync.live
+        config.sync.liveWaitSeconds = try source.int("sync.live_wait", range: 1...60) ?? config.sync.liveWaitSeconds
         config.api.host = try source.string("api.host") ?? config.api.host
         config.api.port = try source.int("api.port", range: 0...65535) ?? config.api.port
         config.api.enabled = try source.bool("api.enabled") ?? config.api.enabled

@@ -116,12 +116,29 @@ public struct ServerSettings: Sendable, Equatable {
     public var compactRetentionDays: Double = 180
     /// The hub compacts every this many hours (0: only `reformsync compact`).
     public var compactIntervalHours: Double = 24
+    /// SQLite reader connections: pulls read concurrently while the one writer merges pushes.
+    public var maxReaders: Int = 8
+    /// Protocol requests handled at once; more wait in line (Protocol §18.1).
+    public var maxConcurrentRequests: Int = 16
+    /// Requests waiting in line before the hub answers 503 with `Retry-After`.
+    public var maxQueuedRequests: Int = 1_024
+    /// Long-poll pulls open at once (one per connected node) before 503.
+    public var maxLivePulls: Int = 4_096
+    /// Seconds a 503 `overloaded` asks the node to wait.
+    public var retryAfterSeconds: Int = 5
 
-    public init(host: String = "127.0.0.1", port: Int = 8443, maxBodyBytes: Int = 8 << 20, maxClockSkewSeconds: Double = 300) {
+    public init(host: String = "127.0.0.1", port: Int = 8443, maxBodyBytes: Int = 8 << 20, maxClockSkewSeconds: Double = 300,
+                maxReaders: Int = 8, maxConcurrentRequests: Int = 16, maxQueuedRequests: Int = 1_024, maxLivePulls: Int = 4_096,
+                retryAfterSeconds: Int = 5) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.maxClockSkewSeconds = maxClockSkewSeconds
+        self.maxReaders = maxReaders
+        self.maxConcurrentRequests = maxConcurrentRequests
+        self.maxQueuedRequests = maxQueuedRequests
+        self.maxLivePulls = maxLivePulls
+        self.retryAfterSeconds = retryAfterSeconds
     }
 }
 
@@ -140,6 +157,10 @@ public struct SyncSettings: Sendable, Equatable {
     public var maxBackoffSeconds: Double = 600
     /// Only sync inside this window (nil: any time).
     public var window: SyncWindow?
+    /// Between rounds, keep a long-poll pull open so hub changes arrive within seconds (Protocol §18.3).
+    public var live: Bool = true
+    /// Seconds one long-poll pull waits at the hub before it answers empty (1–60; below any proxy's read timeout).
+    public var liveWaitSeconds: Int = 50
 
     public init(batchChanges: Int = 2_000, batchBytes: Int = 256 << 10, intervalSeconds: Double = 300, debounceSeconds: Double = 5,
                 maxBackoffSeconds: Double = 600, window: SyncWindow? = nil) {

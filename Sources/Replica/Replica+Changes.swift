@@ -58,12 +58,16 @@ extension Replica {
         try writer.read { db in try changes(after: cursor, limit: limit, filter: filter, db) }
     }
 
-    /// - Parameter excludingSite: leave out changes stamped by this site (a node pulling from the
-    ///   hub already has its own); rows written only by it are skipped without being decoded.
+    /// - Parameters:
+    ///   - excludingSite: leave out changes stamped by this site (a node pulling from the
+    ///     hub already has its own); rows written only by it are skipped without being decoded.
+    ///   - maxRows: rows examined at most (default `limit`). A hub reading for one unit of many
+    ///     passes more: rows the filter or `excludingSite` leaves out cost little, and a page that
+    ///     sweeps past them saves the reader a round trip per `limit` rows (Protocol §18.2).
     public func changes(after cursor: ChangeCursor, limit: Int, filter: RowFilter?, excludingSite: SiteID? = nil,
-                        _ db: Database) throws -> ChangePage {
+                        maxRows: Int? = nil, _ db: Database) throws -> ChangePage {
         let sites = try SiteTable.load(db)
-        let rowLimit = max(1, limit)
+        let rowLimit = max(1, limit, maxRows ?? 0)
         // Each table's rows after the position, in version order, as a stream read straight from
         // its statement; the page takes the row with the smallest version among the streams' heads.
         var streams: [VersionStream] = []

@@ -98,25 +98,31 @@ public final class Replica: Sendable {
     }
 
     /// Opens an existing replica file.
+    /// - Parameter readers: connections that read while the one writer writes (SQLite WAL): a
+    ///   node needs few; a hub serving many nodes' pulls at once sets `server.max_readers`.
     public static func open(path: String, schema: Schema = ReformSchema.v1,
                             wallClock: @escaping @Sendable () -> UInt64 = Replica.systemMillis,
-                            maxClockSkewMillis: UInt64 = Replica.defaultMaxClockSkewMillis) throws -> Replica {
+                            maxClockSkewMillis: UInt64 = Replica.defaultMaxClockSkewMillis,
+                            readers: Int = Replica.defaultReaders) throws -> Replica {
         guard FileManager.default.fileExists(atPath: path) else { throw ReplicaError.notInitialized(path: path) }
         try ReplicaFileAccess.requireWritable(path)
         do {
-            return try Replica(writer: try pool(path: path), schema: schema, location: path, wallClock: wallClock,
+            return try Replica(writer: try pool(path: path, readers: readers), schema: schema, location: path, wallClock: wallClock,
                                maxClockSkewMillis: maxClockSkewMillis)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
             throw ReplicaError.corrupt("\(path) is not a reformsync replica (\(error.message ?? "not a database"))")
         }
     }
 
-    static func pool(path: String) throws -> DatabasePool {
+    /// Reader connections of a replica opened without saying: a few are plenty for a node, and
+    /// each idle connection costs memory.
+    public static let defaultReaders = 3
+
+    static func pool(path: String, readers: Int = Replica.defaultReaders) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.label = "reformsync.replica"
-        // A few readers are plenty for a node; each idle connection costs memory.
-        configuration.maximumReaderCount = 3
+        configuration.maximumReaderCount = max(1, readers)
         configuration.prepareDatabase { db in
             // Checkpoint the WAL less often (32 MB instead of 4 MB): a checkpoint that lands on an
             // office user's save is the slowest part of a local write.

@@ -61,6 +61,9 @@ public struct HandshakeResponse: Codable, Sendable, Equatable {
     /// The hub replica's epoch: it changes when the hub is restored from a backup, and then the
     /// node starts its push and pull cursors again (§6.4). Absent from hubs before 0.3.0.
     public var hubEpoch: String?
+    /// What the hub offers beyond protocol 1 as first published (Protocol/README.md §18):
+    /// `recheck`, `push_pull`, `live_pull`. Absent from older hubs: then none.
+    public var features: [String]?
 
     public struct Limits: Codable, Sendable, Equatable {
         public var maxBodyBytes: Int
@@ -79,8 +82,9 @@ public struct HandshakeResponse: Codable, Sendable, Equatable {
     }
 
     public init(protocol: Int, schema: Int, hubSite: String, hubUnit: String, hubTimeMs: Int64, clockOffsetMs: Int64,
-                clockWarning: String?, hubVersion: Int64, limits: Limits, hubEpoch: String? = nil) {
+                clockWarning: String?, hubVersion: Int64, limits: Limits, hubEpoch: String? = nil, features: [String]? = nil) {
         self.hubEpoch = hubEpoch
+        self.features = features
         self.protocol = `protocol`
         self.schema = schema
         self.hubSite = hubSite
@@ -95,7 +99,7 @@ public struct HandshakeResponse: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case `protocol`, schema, hubSite = "hub_site", hubUnit = "hub_unit", hubTimeMs = "hub_time_ms"
         case clockOffsetMs = "clock_offset_ms", clockWarning = "clock_warning", hubVersion = "hub_version", limits
-        case hubEpoch = "hub_epoch"
+        case hubEpoch = "hub_epoch", features
     }
 }
 
@@ -171,6 +175,31 @@ public struct PushResponse: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case acknowledged, applied, duplicates, superseded, refused, hubVersion = "hub_version"
     }
+}
+
+/// `POST /v1/push?pull_position=…` response (Protocol/README.md §18.2): the push's answer and
+/// the first pull page, read after the push was merged — a round's push and pull in one exchange.
+public struct PushPullResponse: Codable, Sendable, Equatable {
+    public var push: PushResponse
+    public var pull: PullResponse?
+
+    public init(push: PushResponse, pull: PullResponse?) {
+        self.push = push
+        self.pull = pull
+    }
+
+    public init(from decoder: any Decoder) throws {
+        push = try PushResponse(from: decoder)
+        pull = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(PullResponse.self, forKey: .pull)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try push.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(pull, forKey: .pull)
+    }
+
+    enum CodingKeys: String, CodingKey { case pull }
 }
 
 /// `GET /v1/pull` response: a page of what the node may read.

@@ -55,6 +55,7 @@ extension ConfigCommand.Check {
                 ("sync.batch_changes", text(c.sync.batchChanges)), ("sync.batch_bytes", text(c.sync.batchBytes)),
                 ("sync.interval", text(c.sync.intervalSeconds)), ("sync.debounce", text(c.sync.debounceSeconds)),
                 ("sync.max_backoff", text(c.sync.maxBackoffSeconds)), ("sync.window", c.sync.window.map { "\($0)" } ?? "(always)"),
+                ("sync.live", text(c.sync.live)), ("sync.live_wait", text(c.sync.liveWaitSeconds)),
                 ("api.enabled", text(c.api.enabled)), ("api.host", c.api.host), ("api.port", text(c.api.port)),
                 ("api.allowed_hosts", c.api.allowedHosts.isEmpty ? "(none)" : c.api.allowedHosts.joined(separator: ", ")),
                 ("status.max_sync_age", text(c.status.maxSyncAgeSeconds)),
@@ -64,6 +65,9 @@ extension ConfigCommand.Check {
                 ("server.host", c.server.host), ("server.port", text(c.server.port)),
                 ("server.max_body_bytes", text(c.server.maxBodyBytes)), ("server.max_clock_skew", text(c.server.maxClockSkewSeconds)),
                 ("server.late_acceptance_days", text(c.server.lateAcceptanceDays)),
+                ("server.max_readers", text(c.server.maxReaders)), ("server.max_concurrent_requests", text(c.server.maxConcurrentRequests)),
+                ("server.max_queued_requests", text(c.server.maxQueuedRequests)), ("server.max_live_pulls", text(c.server.maxLivePulls)),
+                ("server.retry_after", text(c.server.retryAfterSeconds)),
                 ("sync.batch_changes", text(c.sync.batchChanges)), ("status.max_sync_age", text(c.status.maxSyncAgeSeconds)),
             ]
         }

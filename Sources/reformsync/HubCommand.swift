@@ -41,7 +41,8 @@ struct HubCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.configuration()
-            let replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis)
+            let replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis,
+                                           readers: configuration.server.maxReaders)
             guard replica.role == .hub else {
                 throw ReportableError.input("\(replica.location) is a node replica (unit \(replica.unit)); the hub needs one made with `reformsync init --role hub`")
             }
@@ -50,7 +51,11 @@ struct HubCommand: AsyncParsableCommand {
             let settings = HubSettings(maxBodyBytes: configuration.server.maxBodyBytes,
                                        maxBatchChanges: max(configuration.sync.batchChanges, 1000),
                                        maxClockSkewMillis: UInt64(configuration.server.maxClockSkewSeconds * 1000),
-                                       lateAcceptanceMillis: configuration.server.lateAcceptanceMillis)
+                                       lateAcceptanceMillis: configuration.server.lateAcceptanceMillis,
+                                       maxConcurrentRequests: configuration.server.maxConcurrentRequests,
+                                       maxQueuedRequests: configuration.server.maxQueuedRequests,
+                                       maxLivePulls: configuration.server.maxLivePulls,
+                                       retryAfterSeconds: configuration.server.retryAfterSeconds)
             let service = try HubService(replica: replica, settings: settings, logger: logger)
             let host = configuration.server.host
             let dataDirectory = configuration.dataDirectory
@@ -64,7 +69,9 @@ struct HubCommand: AsyncParsableCommand {
                 }
                 notifier.ready(status: "serving \(replica.unit) on \(host):\(port)")
             }, routes: { DashboardRoutes.add(to: $0, service: service) })  // the same as `hub routes` lists
-            let services: [any Service] = [application, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger),
+            // Writes by other processes (an appraisal put with `record put`) wake the live pulls too.
+            let watcher = HubWriteWatcher(writer: replica.writer, signal: service.changeSignal, logger: logger)
+            let services: [any Service] = [application, watcher, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger),
                                            CompactionService(hub: service, intervalHours: configuration.server.compactIntervalHours,
                                                              retentionDays: configuration.server.compactRetentionDays, logger: logger)]
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

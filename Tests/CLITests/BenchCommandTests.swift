@@ -21,6 +21,34 @@ struct BenchCommandTests {
         #expect(result.stdout.contains("median of"), "\(result.stdout)")
     }
 
+    @Test("bench hub: a small run (20 nodes) has no errors and ends with every figure of issue 14 as one JSON line")
+    func hubSmall() throws {
+        let result = run(["bench", "hub", "--nodes", "20", "--changes", "20", "--spread", "1", "--idle", "2", "--delay-ms", "20",
+                          "--soak-rounds", "30"])
+        #expect(result.code == 0, "\(result.stderr.suffix(3000))")
+        let last = try #require(result.stdout.split(separator: "\n").last, "no output")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "last line: \(last)")
+        for key in ["request_p50_ms", "request_p99_ms", "total_seconds", "hub_peak_rss_mb", "rtt_ms", "round_one_change_ms",
+                    "round_idle_ms", "propagation_ms"] {
+            #expect((figures[key] as? Double).map { $0 > 0 } == true, "\(key) in \(last)")
+        }
+        for key in ["idle_hub_cpu_percent", "node_rss_growth_mb", "hub_rss_growth_mb"] {
+            #expect(figures[key] is Double, "\(key) in \(last)")
+        }
+        #expect(figures["nodes"] as? Int == 20 && figures["errors"] as? Int == 0 && figures["live_pulls"] as? Int == 20, "\(last)")
+        // The proxy adds 20 ms each way: a round trip through it is at least 40 ms.
+        #expect((figures["rtt_ms"] as? Double ?? 0) >= 40, "\(last)")
+    }
+
+    @Test("bench hub refuses nonsense options with a clear message")
+    func hubBadOptions() {
+        for (args, message) in [(["--nodes", "0"], "--nodes must be from 1 to 5000"), (["--idle", "0"], "--idle must be from 1 to 600"),
+                                (["--delay-ms", "6000"], "--delay-ms must be from 0 to 5000"), (["--soak-rounds", "5"], "--soak-rounds must be from 10")] {
+            let result = run(["bench", "hub"] + args)
+            #expect(result.code != 0 && result.stderr.contains(message), "\(args): \(result.stderr)")
+        }
+    }
+
     @Test("bench sync refuses nonsense options with a clear message")
     func syncBadOptions() {
         for (args, message) in [(["--runs", "0"], "--runs must be from 1 to 15"), (["--batch", "0"], "--batch must be at least 1"),

@@ -133,8 +133,16 @@ extension EndToEnd {
             let merged = text.split(separator: "\n").first { $0.hasPrefix("reformsync_hub_changes_merged_total ") }
             #expect(merged.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0 > 0, "\(text)")
             let names = Set(text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(whereSeparator: { $0 == "{" || $0 == " " }).first.map(String.init) })
-            for name in names {
+            for series in names {
+                // A histogram's series (_bucket, _sum, _count) share the HELP and TYPE of its name.
+                let base = ["_bucket", "_sum", "_count"].first { series.hasSuffix($0) && text.contains("# TYPE \(series.dropLast($0.count)) histogram") }
+                let name = base.map { String(series.dropLast($0.count)) } ?? series
                 #expect(text.contains("# HELP \(name) ") && text.contains("# TYPE \(name) "), "\(name) lacks HELP or TYPE")
+            }
+            for expected in ["reformsync_hub_requests_in_flight ", "reformsync_hub_requests_queued 0", "reformsync_hub_live_pulls 0",
+                             "reformsync_hub_overloaded_total 0", #"reformsync_hub_request_duration_seconds_count{route="/v1/push"}"#,
+                             "reformsync_hub_queue_wait_seconds_count "] {
+                #expect(text.contains(expected), "missing \(expected) in:\n\(text)")
             }
             if let lint = promtoolCheck(text) {
                 #expect(lint.code == 0, "promtool check metrics: \(lint.output)\n\(text)")

@@ -74,8 +74,8 @@ final class World: @unchecked Sendable {
     }
 
     /// Creates the hub's replica (`init --role hub`) and its configuration; not started.
-    func makeHub(unit: String = "SNV", maxBodyBytes: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> HubProcess {
-        let hub = try HubProcess(world: self, unit: unit, maxBodyBytes: maxBodyBytes, sourceLocation: sourceLocation)
+    func makeHub(unit: String = "SNV", maxBodyBytes: Int? = nil, serverConfig: String = "", sourceLocation: SourceLocation = #_sourceLocation) throws -> HubProcess {
+        let hub = try HubProcess(world: self, unit: unit, maxBodyBytes: maxBodyBytes, serverConfig: serverConfig, sourceLocation: sourceLocation)
         hubs.append(hub)
         return hub
     }
@@ -102,13 +102,15 @@ final class HubProcess: @unchecked Sendable {
     private(set) var port = 0
     private(set) var starts = 0
 
-    init(world: World, unit: String, maxBodyBytes: Int?, sourceLocation: SourceLocation) throws {
+    /// - Parameter serverConfig: more `server:` lines, each indented two spaces.
+    init(world: World, unit: String, maxBodyBytes: Int?, serverConfig: String = "", sourceLocation: SourceLocation) throws {
         self.world = world
         self.unit = unit
         dataDirectory = world.path("hub")
         configPath = world.path("hub.yaml")
         var yaml = "role: hub\nunit: \(unit)\ndata_dir: \(dataDirectory)\nlog_level: notice\nserver:\n  host: 127.0.0.1\n  port: 0\n"
         if let maxBodyBytes { yaml += "  max_body_bytes: \(maxBodyBytes)\n" }
+        yaml += serverConfig
         world.write("hub.yaml", yaml)
         let created = world.run(["init", "--config", configPath, "--unit", unit, "--role", "hub"], sourceLocation: sourceLocation)
         try #require(created.code == 0, "hub init failed: \(created)", sourceLocation: sourceLocation)

@@ -52,6 +52,11 @@ struct DocumentTests {
             return try WireJSON.encode(push)
         },
         "PushResponse": { try WireJSON.encode(try WireJSON.decode(PushResponse.self, from: $0, what: "push response")) },
+        "PushPullResponse": {
+            let answer = try WireJSON.decode(PushPullResponse.self, from: $0, what: "push response with its pull page")
+            _ = try answer.pull?.changes.decodedChanges()
+            return try WireJSON.encode(answer)
+        },
         "PullResponse": {
             let page = try WireJSON.decode(PullResponse.self, from: $0, what: "pull response")
             _ = try page.changes.decodedChanges()
@@ -105,7 +110,7 @@ struct DocumentTests {
         let sources = ProtocolFiles.packageRoot.appendingPathComponent("Sources")
         let files = ["ReformData/WritePolicy.swift", "Hub/HubError.swift", "Hub/HubService.swift", "Hub/HubServer.swift",
                      "Hub/HubGuards.swift", "Hub/NodeRegistry.swift", "Hub/HubErrorMiddleware.swift", "Hub/HubFiles.swift",
-                     "Hub/SnapshotStore.swift", "Hub/HubService+Compaction.swift"]
+                     "Hub/SnapshotStore.swift", "Hub/HubService+Compaction.swift", "Hub/HubAdmission.swift"]
         let pattern = try NSRegularExpression(pattern: #"(?:Refusal\(|code: )"([a-z_]+)""#)
         var codes: Set<String> = []
         for file in files {
@@ -123,7 +128,8 @@ struct DocumentTests {
         let codes = try Self.codesInSources()
         #expect(codes.isSuperset(of: ["unknown_table", "unknown_column", "bad_value", "hub_only", "not_owner", "append_only", "clock_skew",
                                       "bad_request", "unauthorized", "forbidden", "body_too_large", "batch_too_large",
-                                      "unsupported_encoding", "protocol_unsupported", "schema_mismatch", "internal"]),
+                                      "unsupported_encoding", "protocol_unsupported", "schema_mismatch", "internal",
+                                      "handshake_required", "overloaded"]),
                 "the source scan found \(codes.sorted())")
         for code in codes.sorted() {
             #expect(readme.contains("`\(code)`"), "Protocol/README.md does not mention `\(code)`")

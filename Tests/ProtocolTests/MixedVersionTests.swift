@@ -107,7 +107,7 @@ struct MixedVersionTests {
             #expect(try hub.get("initiatives", key: "SK-1") != nil)
             #expect(try old.get("criteria", key: "M2026-1") != nil)
             #expect(try !Self.tableExists(old, "unit_successions"))  // kept at the hub for it
-            #expect(try service.nodes.nodes().count == 1)
+            #expect(try await service.nodes.nodes().count == 1)
 
             // The node is upgraded: same file, today's schema. It pulls again and gets what was kept.
             let upgraded = try Replica.open(path: oldPath)
