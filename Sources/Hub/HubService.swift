@@ -69,7 +69,7 @@ public final class HubService: Sendable {
     /// The registry's last recorded pull position of each site, and when: a pull that moved
     /// nothing is recorded at most once a minute, so idle and live pulls cost the writer nothing.
     /// (The unit is part of it: a site claimed by another unit is checked every time, §7.4.)
-    private let recordedPulls = Mutex<[String: (unit: String, position: Int64, at: ContinuousClock.Instant)]>([:])
+    private let recordedPulls = Mutex<[String: (unit: String, position: Int64, acknowledged: Int64, at: ContinuousClock.Instant)]>([:])
     let policy: WritePolicy
     let logger: Logger
     let wallClock: @Sendable () -> UInt64
@@ -418,11 +418,12 @@ public final class HubService: Sendable {
     }
 
     /// Records a pull in the registry, and the position the node acknowledged by asking from it
-    /// (the compaction watermark, §19.2), unless the same position was recorded less than a minute ago.
+    /// (the compaction watermark, §19.2), unless the same positions were recorded less than a minute ago.
     func recordPull(site: String, unit: String, position: Int64, acknowledged: Int64) async throws {
         let now = ContinuousClock.now
         let fresh = recordedPulls.withLock { recorded in
-            guard let last = recorded[site], last.unit == unit, last.position == position, now - last.at < .seconds(60) else { return false }
+            guard let last = recorded[site], last.unit == unit, last.position == position, last.acknowledged == acknowledged,
+                  now - last.at < .seconds(60) else { return false }
             return true
         }
         guard !fresh else { return }
@@ -432,6 +433,6 @@ public final class HubService: Sendable {
                 try self.nodes.recordAcknowledged(db, site: site, position: acknowledged)
             }
         }
-        recordedPulls.withLock { $0[site] = (unit, position, now) }
+        recordedPulls.withLock { $0[site] = (unit, position, acknowledged, now) }
     }
 }
