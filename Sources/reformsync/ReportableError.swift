@@ -5,6 +5,7 @@ import ReformsyncConfig
 import Replica
 import WireProtocol
 import GRDB
+import OfficeWeb
 
 /// An error as the command line reports it: one line, and the documented exit code
 /// (2 for bad input, 1 for everything else).
@@ -36,6 +37,8 @@ struct ReportableError: Error, CustomStringConvertible {
             default:
                 self.init(message: error.description, exitCode: 1)
             }
+        case let error as OfficeError:
+            self.init(message: error.message, exitCode: error.code == .storage ? 1 : 2)
         case let error as DatabaseError:
             self.init(message: "database error: \(error.message ?? "\(error.resultCode)") (\(error.resultCode))", exitCode: 1)
         default:
