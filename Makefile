@@ -48,6 +48,7 @@ bench: release
 	.build/release/reformsync bench sync
 	.build/release/reformsync bench report
 	.build/release/reformsync bench daemon
+	.build/release/reformsync bench files
 
 # libFuzzer targets (Fuzz/) for every decoder of outside input, each run FUZZ_RUNS times (default
 # 1,000,000; also FUZZ_TIMEOUT, FUZZ_RSS_MB, FUZZ_SANITIZE): prints executions, coverage and crashes,

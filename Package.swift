@@ -40,6 +40,8 @@ let package = Package(
             .product(name: "CompressNIO", package: "compress-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // Evidence files: the content-addressed store, content signatures, limits, the chunk format (Protocol §16).
+        .target(name: "FileStore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // libcurl, through pkg-config, plus static inline shims for its variadic calls.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The HTTP client the daemon uses to reach the hub; the only module importing CCurl.
@@ -50,7 +52,7 @@ let package = Package(
         ]),
         // The provincial hub: Hummingbird routes, authentication, policy.
         .target(name: "Hub", dependencies: [
-            "Replica", "WireProtocol", "ReformData",
+            "Replica", "WireProtocol", "ReformData", "FileStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -66,20 +68,20 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The hub's dashboard: server-rendered HTML and SVG, Vietnamese labels, no external assets.
-        .target(name: "Dashboard", dependencies: ["Aggregation", "Hub",
+        .target(name: "Dashboard", dependencies: ["Aggregation", "Hub", "FileStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The Tuyên Quang seed scenario (2021 figures of the seed report; other values illustrative).
         .target(name: "SeedScenario", dependencies: ["CRDT", "ReformData"]),
         // `reformsync bench ...`: figures, not tests.
-        .target(name: "Benchmarks", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "Hub", "HubClient", "NodeSync", "Aggregation",
+        .target(name: "Benchmarks", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "Hub", "HubClient", "NodeSync", "Aggregation", "FileStore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The node's sync round with the hub: handshake, push, pull, each step committed with its cursor.
-        .target(name: "NodeSync", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient",
+        .target(name: "NodeSync", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "FileStore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -94,7 +96,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The district daemon: sync loop, local HTTP API, metrics, systemd notify, status.
-        .target(name: "Daemon", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "NodeSync", "ReformsyncConfig", "OfficeWeb",
+        .target(name: "Daemon", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "NodeSync", "ReformsyncConfig", "FileStore", "OfficeWeb",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,7 +113,7 @@ let package = Package(
         .target(name: "ReformsyncConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The command line: thin, calls the modules above.
         .executableTarget(name: "reformsync", dependencies: [
-            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig", "NodeSync", "Benchmarks", "Aggregation", "SeedScenario", "Daemon", "Dashboard", "CSVImport", "OfficeWeb",
+            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig", "NodeSync", "Benchmarks", "Aggregation", "SeedScenario", "Daemon", "Dashboard", "CSVImport", "FileStore", "OfficeWeb",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -130,7 +132,7 @@ let package = Package(
             .product(name: "CompressNIO", package: "compress-nio"),
         ]),
         // Protocol/: the document's examples and test vectors, loaded and checked against the code.
-        .testTarget(name: "ProtocolTests", dependencies: ["WireProtocol", "Hub", "Replica", "ReformData", "CRDT", "NodeSync", "HubClient", "ReformsyncTestSupport",
+        .testTarget(name: "ProtocolTests", dependencies: ["WireProtocol", "Hub", "Replica", "ReformData", "CRDT", "NodeSync", "HubClient", "ReformsyncTestSupport", "FileStore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
@@ -141,14 +143,14 @@ let package = Package(
         // Hub and nodes as real processes on 127.0.0.1, talking through libcurl.
         // Shared by the test targets that run the real binary.
         .target(name: "ReformsyncTestSupport", dependencies: ["CRDT"], path: "Tests/ReformsyncTestSupport"),
-        .testTarget(name: "IntegrationTests", dependencies: ["WireProtocol", "Replica", "ReformData", "CRDT", "HubClient", "NodeSync", "ReformsyncTestSupport",
+        .testTarget(name: "IntegrationTests", dependencies: ["WireProtocol", "Replica", "ReformData", "CRDT", "HubClient", "NodeSync", "ReformsyncTestSupport", "FileStore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "SeedScenario", "Replica", "ReformData", "CRDT",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The daemon as a process: status in every state, SIGTERM, poor links through a proxy, systemd.
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Replica", "ReformData", "CRDT", "WireProtocol", "HubClient", "ReformsyncConfig", "ReformsyncTestSupport",
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Replica", "ReformData", "CRDT", "WireProtocol", "HubClient", "ReformsyncConfig", "ReformsyncTestSupport", "FileStore", "NodeSync",
             .product(name: "GRDB", package: "GRDB.swift"),
             // The local API run in-process on a real socket (the read-only replica test).
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -161,6 +163,8 @@ let package = Package(
         ]),
         // The office apps in headless Chromium through WebDriver (Debian's chromedriver), real processes.
         .testTarget(name: "BrowserTests", dependencies: ["OfficeWeb", "ReformsyncTestSupport"]),
+        // The file store, content signatures and chunk frames, on real files.
+        .testTarget(name: "FileStoreTests", dependencies: ["FileStore"]),
         .testTarget(name: "CLITests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol", "ReformsyncTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

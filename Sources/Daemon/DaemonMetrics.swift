@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import NodeSync
 import Metrics
 import Prometheus
 
@@ -21,6 +22,8 @@ public final class DaemonMetrics: Sendable {
     let refusedChanges: CoreMetrics.Counter
     let syncErrors: CoreMetrics.Counter
     let syncRounds: CoreMetrics.Counter
+    let fileBytesSent: CoreMetrics.Counter
+    let fileBytesReceived: CoreMetrics.Counter
 
     /// The `# HELP` text of every metric the daemon exports.
     public static let help: [String: String] = [
@@ -34,6 +37,8 @@ public final class DaemonMetrics: Sendable {
         "reformsync_refused_changes_total": "Pushed changes the hub refused (put in quarantine).",
         "reformsync_sync_errors_total": "Sync rounds that failed (hub unreachable, token refused, ...).",
         "reformsync_sync_rounds_total": "Sync rounds completed successfully.",
+        "reformsync_file_bytes_sent_total": "Evidence-file bytes (chunk contents) sent to the hub.",
+        "reformsync_file_bytes_received_total": "Evidence-file bytes received from the hub.",
     ]
 
     /// Bootstraps swift-metrics with a Prometheus registry (once per process).
@@ -57,13 +62,33 @@ public final class DaemonMetrics: Sendable {
         refusedChanges = CoreMetrics.Counter(label: "reformsync_refused_changes_total", factory: factory)
         syncErrors = CoreMetrics.Counter(label: "reformsync_sync_errors_total", factory: factory)
         syncRounds = CoreMetrics.Counter(label: "reformsync_sync_rounds_total", factory: factory)
+        fileBytesSent = CoreMetrics.Counter(label: "reformsync_file_bytes_sent_total", factory: factory)
+        fileBytesReceived = CoreMetrics.Counter(label: "reformsync_file_bytes_received_total", factory: factory)
     }
 
     /// The exposition text, with the last-sync age computed at scrape time.
-    public func render(lastSyncAt: Date?) -> [UInt8] {
+    public func render(lastSyncAt: Date?, files: EvidenceBacklog? = nil) -> [UInt8] {
         var buffer = registry.emitToBuffer()
         let age = lastSyncAt.map { Date().timeIntervalSince($0) } ?? -1
         buffer += Array("# HELP reformsync_last_sync_age_seconds Seconds since the last successful sync (-1: never).\n# TYPE reformsync_last_sync_age_seconds gauge\nreformsync_last_sync_age_seconds \(age)\n".utf8)
+        if let files {
+            // Measured at scrape time from the replica and the store (Protocol §16): files attached
+            // since the last round count at once.
+            func gauge(_ name: String, _ help: String, _ value: String) {
+                buffer += Array("# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(value)\n".utf8)
+            }
+            gauge("reformsync_files_waiting_upload", "Evidence files of this unit the hub does not hold yet.", "\(files.waitingUpload)")
+            gauge("reformsync_files_waiting_upload_bytes", "Bytes of those files.", "\(files.waitingUploadBytes)")
+            gauge("reformsync_files_waiting_download", "Evidence files of readable rows this node does not hold yet.", "\(files.waitingDownload)")
+            gauge("reformsync_files_waiting_download_bytes", "Bytes still to receive for those files.", "\(files.waitingDownloadBytes)")
+            gauge("reformsync_files_oldest_waiting_seconds", "Seconds since the oldest waiting evidence file was attached (0: none waits).", "\(files.oldestWaitingSeconds ?? 0)")
+            buffer += Array("# HELP reformsync_files_refused Evidence files that cannot travel, by reason code (reformsync files list).\n# TYPE reformsync_files_refused gauge\n".utf8)
+            let byCode = Dictionary(grouping: files.refused, by: \.code)
+            if byCode.isEmpty { buffer += Array("reformsync_files_refused 0\n".utf8) }
+            for (code, list) in byCode.sorted(by: { $0.key < $1.key }) {
+                buffer += Array("reformsync_files_refused{code=\"\(code)\"} \(list.count)\n".utf8)
+            }
+        }
         return buffer
     }
 }

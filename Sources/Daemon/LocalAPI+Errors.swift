@@ -1,3 +1,4 @@
+import FileStore
 import Foundation
 import GRDB
 import HTTPTypes
@@ -60,6 +61,16 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         case let error as DatabaseError:
             return StorageFailure.apiError(error, dataDirectory: dataDirectory)
+        case let error as FileStoreError:
+            let status: HTTPResponse.Status = switch error.kind {
+            case .tooLarge: .contentTooLarge
+            case .wrongType: .unsupportedMediaType
+            case .overQuota, .empty, .hashMismatch, .badFrame: .unprocessableContent
+            case .notFound: .notFound
+            case .io: error.message.contains("No space left") ? .insufficientStorage : .internalServerError
+            }
+            let code = error.kind != .io ? error.code : status == .insufficientStorage ? "disk_full" : "file_io"
+            return APIError(status: status, code: code, message: error.message)
         case is DecodingError:
             return APIError(status: .badRequest, code: "bad_json", message: "the body is not valid JSON")
         case let error as Gzip.Failure:

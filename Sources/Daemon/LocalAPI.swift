@@ -1,5 +1,7 @@
 import CRDT
+import FileStore
 import Foundation
+import NodeSync
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -17,6 +19,8 @@ import WireProtocol
 /// - `GET /records/{table}?field=value&limit=N`, `GET /records/{table}?id=ID`
 /// - `PUT /records/{table}` with a JSON object (or array, stored all or none)
 /// - `DELETE /records/{table}?id=ID`
+/// - `POST /records/{table}/files?id=ID&name=NAME` (the body is the file), `GET /records/{table}/files?id=ID`,
+///   `GET /files/{sha256}`: evidence files (``addFileRoutes(_:replica:configuration:trigger:)``)
 /// - `POST /sync`: sync now (202), even outside the sync window; `POST /sync?wait=1` answers with
 ///   the round's report once it is done (502 with the reason if it failed)
 ///
@@ -105,6 +109,7 @@ public enum LocalAPI {
         let programs = router.group().add(middleware: BearerTokenMiddleware(tokens: tokens))
         addStatusRoutes(programs, replica: replica, configuration: configuration, trigger: trigger, rounds: rounds, failures: failures, metrics: metrics)
         addRecordRoutes(programs, replica: replica, trigger: trigger)
+        addFileRoutes(programs, replica: replica, configuration: configuration, trigger: trigger)
 
         // People: the unit's office app under /app, behind its session guards (UnitApp.addRoutes).
         unitApp?.addRoutes(to: router)
@@ -126,7 +131,8 @@ public enum LocalAPI {
             if let metrics {
                 metrics.quarantined.record((try? replica.quarantineCount()) ?? 0)
             }
-            let body = metrics?.render(lastSyncAt: lastSync ?? nil) ?? []
+            let files = try? EvidenceBacklog.measure(replica: replica, store: FileStore(dataDirectory: configuration.dataDirectory))
+            let body = metrics?.render(lastSyncAt: lastSync ?? nil, files: files) ?? []
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
 

@@ -1,3 +1,4 @@
+import FileStore
 import Foundation
 import ReformData
 import NodeSync
@@ -63,6 +64,8 @@ public struct NodeStatus: Codable, Sendable {
     public var daemonSoftware: String?
     /// The unit's assessment season: phase, next deadline, days left (Protocol §17).
     public var season: SeasonStatus?
+    /// Evidence files still to send or receive, and refused ones (Protocol §16).
+    public var files: EvidenceBacklog?
 
     enum CodingKeys: String, CodingKey {
         case health, problems, unit, site, role, hubURL = "hub_url", hubReachable = "hub_reachable", lastSyncAt = "last_sync_at"
@@ -72,7 +75,7 @@ public struct NodeStatus: Codable, Sendable {
         case lastError = "last_error", lastErrorAt = "last_error_at", clockOffsetMs = "clock_offset_ms", clockWarning = "clock_warning"
         case protocolVersion = "protocol_version", schemaVersion = "schema_version", replicaBytes = "replica_bytes"
         case daemonRunning = "daemon_running", daemonPID = "daemon_pid", daemonUptimeSeconds = "daemon_uptime_seconds", daemonAPI = "daemon_api"
-        case software, daemonSoftware = "daemon_software", season
+        case software, daemonSoftware = "daemon_software", season, files
     }
 
     /// Every key is always present (`null` when unknown), so monitoring scripts see one stable shape.
@@ -110,6 +113,7 @@ public struct NodeStatus: Codable, Sendable {
         try c.encode(software, forKey: .software)
         try c.encode(daemonSoftware, forKey: .daemonSoftware)
         try c.encode(season, forKey: .season)
+        try c.encode(files, forKey: .files)
     }
 
     /// Reads everything; never throws: a replica that cannot be read is itself the status (error).
@@ -159,6 +163,7 @@ public struct NodeStatus: Codable, Sendable {
                 let pending = try SyncSession.pending(replica, measuringBytes: true)
                 status.pendingChanges = pending.count
                 status.pendingBytes = pending.bytes
+                status.files = try EvidenceBacklog.measure(replica: replica, store: FileStore(dataDirectory: configuration.dataDirectory), now: now)
             }
         } catch {
             status.health = .error
@@ -212,6 +217,9 @@ public struct NodeStatus: Codable, Sendable {
         }
         if let quarantined, quarantined > 0 { degrade("\(quarantined) change(s) refused by the hub are in quarantine: reformsync quarantine list") }
         if let clockWarning { degrade(clockWarning) }
+        if let refused = files?.refused, let first = refused.first {
+            degrade("\(refused.count) evidence file(s) cannot travel: \(first.sha256.prefix(12))… \(first.code): \(first.reason) (reformsync files list)")
+        }
         if let ownChangesAhead, ownChangesAhead > 0 {
             degrade("\(ownChangesAhead) field(s) written here are stamped ahead of this server's clock and the hub refuses them: "
                     + "fix the clock (NTP), then run `reformsync clock repair`")

@@ -1,4 +1,5 @@
 import Foundation
+import HubClient
 import Logging
 import NodeSync
 import ReformsyncConfig
@@ -20,10 +21,13 @@ public final class SyncLoop: Service, Sendable {
     let logger: Logger
     let rounds: RoundNotifier
     let onRound: @Sendable (Result<SyncReport, SyncError>) -> Void
+    /// The evidence-file step after the rows of each round (nil: rows only).
+    let files: FileSync?
 
     public init(session: SyncSession, settings: SyncSettings, trigger: SyncTrigger, metrics: DaemonMetrics?, logger: Logger,
-                rounds: RoundNotifier = RoundNotifier(),
+                rounds: RoundNotifier = RoundNotifier(), files: FileSync? = nil,
                 onRound: @escaping @Sendable (Result<SyncReport, SyncError>) -> Void = { _ in }) {
+        self.files = files
         self.rounds = rounds
         self.session = session
         self.settings = settings
@@ -58,9 +62,29 @@ public final class SyncLoop: Service, Sendable {
             }
             rounds.roundStarted()
             do {
-                let report = try await session.runOnce()
+                var report = try await session.runOnce()
                 failures = 0
                 delay = .seconds(settings.intervalSeconds)
+                // Files after the rows, each request bounded in time; a local write waiting lets the
+                // next round's rows go first, and the round after resumes the files where they stopped.
+                if let files {
+                    let trigger = self.trigger
+                    let window = settings.window
+                    do {
+                        let fileReport = try await files.runOnce(shouldYield: {
+                            trigger.hasPending || (window.map { !$0.contains(Date()) } ?? false)
+                        })
+                        report.files = fileReport
+                        metrics?.fileBytesSent.increment(by: Int(clamping: fileReport.fileBytesSent))
+                        metrics?.fileBytesReceived.increment(by: Int(clamping: fileReport.fileBytesReceived))
+                        if fileReport.yielded { delay = .zero }
+                    } catch {
+                        if Task.isCancelled { return }
+                        let wait = Self.backoff(failures: 1, interval: settings.intervalSeconds, maximum: settings.maxBackoffSeconds)
+                        logger.warning("evidence files: \(error); trying again in \(Int(wait)) s")
+                        delay = .seconds(wait)
+                    }
+                }
                 record(report)
                 onRound(.success(report))
                 rounds.roundFinished(.success(report))

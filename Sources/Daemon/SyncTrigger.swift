@@ -41,6 +41,10 @@ public final class SyncTrigger: Sendable {
         waiter?.continuation.resume(returning: reason)
     }
 
+    /// Whether a trigger waits to be taken (a local write or a request since the last wait):
+    /// the file step of a round checks it between requests, so rows go first (Protocol §16).
+    public var hasPending: Bool { state.withLock { $0.pending != nil } }
+
     /// Waits up to `timeout` for a trigger; nil when the time ran out or the task was cancelled.
     public func wait(timeout: Duration) async -> Reason? {
         let id = state.withLock { state -> UInt64 in

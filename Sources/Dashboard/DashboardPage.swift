@@ -8,13 +8,38 @@ import Hub
 public enum DashboardPage {
     /// The page of `answer`: the full dashboard, or — without a methodology for the year, as on a
     /// fresh hub — a page that says what is missing, with the nodes' sync table.
-    static func render(_ answer: ReportAnswer, nodes: [NodeRegistry.Node], now: Date = Date()) -> String {
-        if let report = answer.report { return render(report: report, nodes: nodes, missing: answer.missing, now: now) }
+    static func render(_ answer: ReportAnswer, nodes: [NodeRegistry.Node], evidence: [EvidenceCount] = [], now: Date = Date()) -> String {
+        if let report = answer.report { return render(report: report, nodes: nodes, missing: answer.missing, evidence: evidence, now: now) }
         var body = "<header><h1>Cải cách hành chính — năm \(answer.year)</h1>"
         body += "<p class=\"muted\">Số liệu tại Sở Nội vụ, tính đến ngày \(HTML.escape(vnDate(answer.asOf))) · chưa có số liệu để tính chỉ số</p></header>"
         body += missingSection(answer.missing)
         body += freshness(names: [:], nodes: nodes, now: now)
+        body += evidenceSection(evidence, names: [:])
         return page(title: "Chỉ số CCHC \(answer.year) — reformsync", body: body)
+    }
+
+    /// Per unit: evidence files its records refer to that the hub holds, and those still missing
+    /// (attached at the unit, not yet uploaded; Protocol §16).
+    public struct EvidenceCount: Sendable, Equatable {
+        public var unit: String
+        public var held: Int
+        public var missing: Int
+        public init(unit: String, held: Int, missing: Int) {
+            self.unit = unit
+            self.held = held
+            self.missing = missing
+        }
+    }
+
+    static func evidenceSection(_ counts: [EvidenceCount], names: [String: String]) -> String {
+        var out = "<section id=\"evidence\"><h2>Tài liệu kiểm chứng</h2>"
+        if counts.isEmpty { return out + "<p class=\"muted\">Chưa đơn vị nào đính kèm tài liệu kiểm chứng.</p></section>" }
+        out += "<table><tr><th>Đơn vị</th><th>Đã nhận</th><th>Còn thiếu</th></tr>"
+        for count in counts {
+            out += "<tr data-unit=\"\(HTML.escape(count.unit))\"><td>\(HTML.escape(names[count.unit] ?? count.unit))</td>"
+                + "<td class=\"held\">\(count.held)</td><td class=\"missing\">\(count.missing)</td></tr>"
+        }
+        return out + "</table></section>"
     }
 
     /// What the report lacks (codes and messages of ``ReportGap``), shown above the figures.
@@ -35,7 +60,8 @@ public enum DashboardPage {
             """
     }
 
-    public static func render(report: ProvinceReport, nodes: [NodeRegistry.Node], missing: [ReportGap] = [], now: Date = Date()) -> String {
+    public static func render(report: ProvinceReport, nodes: [NodeRegistry.Node], missing: [ReportGap] = [], evidence: [EvidenceCount] = [],
+                              now: Date = Date()) -> String {
         var body = ""
         body += "<header><h1>Cải cách hành chính tỉnh \(HTML.escape(report.province.map(shortProvince) ?? "Tuyên Quang")) — năm \(report.year)</h1>"
         body += "<p class=\"muted\">Số liệu tại Sở Nội vụ, tính đến ngày \(HTML.escape(vnDate(report.asOf)))"
@@ -57,6 +83,7 @@ public enum DashboardPage {
         body += tasks(report)
         let names = Dictionary(report.groups.flatMap(\.units).map { ($0.unit, $0.shortName ?? $0.name) }, uniquingKeysWith: { a, _ in a })
         body += freshness(names: names, nodes: nodes, now: now)
+        body += evidenceSection(evidence, names: names)
         return page(title: "Chỉ số CCHC \(report.year) — reformsync", body: body)
     }
 

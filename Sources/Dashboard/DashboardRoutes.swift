@@ -1,4 +1,5 @@
 import Aggregation
+import FileStore
 import Foundation
 import GRDB
 import Hub
@@ -21,7 +22,7 @@ public enum DashboardRoutes {
         operators.get("dashboard") { request, _ -> Response in
             let (year, asOf) = try parameters(request, service)
             let answer = try compute(service, year: year, asOf: asOf)
-            let page = DashboardPage.render(answer, nodes: try service.nodes.nodes())
+            let page = DashboardPage.render(answer, nodes: try service.nodes.nodes(), evidence: try evidenceCounts(service))
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: page)))
         }
@@ -42,6 +43,17 @@ public enum DashboardRoutes {
             }
             return ReportAnswer(year: year, asOf: asOf, report: try ProvinceReport.compute(db, year: year, asOf: asOf), missing: missing)
         }
+    }
+
+    /// Per unit, the evidence files its live rows refer to that the hub holds, and those it lacks.
+    static func evidenceCounts(_ service: HubService) throws -> [DashboardPage.EvidenceCount] {
+        var counts: [String: DashboardPage.EvidenceCount] = [:]
+        for (unit, hash) in try service.replica.evidenceByUnit() {
+            var count = counts[unit] ?? DashboardPage.EvidenceCount(unit: unit, held: 0, missing: 0)
+            if SHA256Hex.isValid(hash), service.files.store.contains(hash) { count.held += 1 } else { count.missing += 1 }
+            counts[unit] = count
+        }
+        return counts.values.sorted { $0.unit < $1.unit }
     }
 
     /// `?year=` and `?as_of=`, checked; a bad value is a 400 `bad_request` naming the parameter.

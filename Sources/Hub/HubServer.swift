@@ -1,4 +1,5 @@
 import CompressNIO
+import FileStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -13,8 +14,10 @@ import WireProtocol
 ///
 /// Every route sits in a group whose guard is declared here (Protocol/README.md §7.3):
 /// - anonymous: `GET /v1/health` only (liveness);
-/// - node (``NodeGuard``): `POST /v1/handshake`, `POST /v1/push`, `GET /v1/pull`;
-/// - operator (``OperatorGuard``): `GET /metrics`, and what `operatorRoutes` adds (the dashboard).
+/// - node (``NodeGuard``): `POST /v1/handshake`, `POST /v1/push`, `GET /v1/pull`, and the
+///   evidence-file routes `POST /v1/files/status`, `PUT /v1/files/{sha256}`, `GET /v1/files/{sha256}` (§16);
+/// - operator (``OperatorGuard``): `GET /metrics`, `GET /files/{sha256}` (any unit's evidence), and
+///   what `operatorRoutes` adds (the dashboard).
 /// The returned ``HubRouter/routes`` lists each route with its group; a test probes every one.
 public enum HubServer {
     /// Builds the application; `onListening` receives the bound port (useful with port 0).
@@ -85,6 +88,27 @@ public enum HubServer {
                                               cursor: ChangeCursor(baseline: baseline, position: position), limit: Int(clamping: limit))
             return try encode(page, status: .ok, request: request)
         }
+        // Evidence files (Protocol §16): after the rows, in their own requests.
+        nodes.post("v1/files/status") { request, context -> Response in
+            let unit = try context.nodeUnit()
+            let body = try await readBody(request, limit: limit)
+            let message = try WireJSON.decode(FileStatusRequest.self, from: body, what: "files status")
+            return try encode(try service.files.status(message, unit: unit), status: .ok, request: request)
+        }
+        nodes.put("v1/files/:sha256") { request, context -> Response in
+            let unit = try context.nodeUnit()
+            let hash = try context.parameters.require("sha256")
+            guard let text = request.uri.queryParameters["offset"], let offset = Int64(String(text)), offset >= 0 else {
+                throw HubError.badRequest("PUT /v1/files/{sha256} needs ?offset=N: the bytes the hub already holds (POST /v1/files/status)")
+            }
+            let answer = try await service.files.receive(hash, unit: unit, offset: offset, body: request.body)
+            return try encode(answer, status: .ok, request: request)
+        }
+        nodes.get("v1/files/:sha256") { request, context -> Response in
+            let unit = try context.nodeUnit()
+            let file = try service.files.openable(try context.parameters.require("sha256"), unit: unit)
+            return try fileResponse(file, request: request, attachment: false)
+        }
         declare(.node)
 
         // Operator tokens: the province's figures and the hub's metrics.
@@ -94,6 +118,10 @@ public enum HubServer {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
+        operators.get("files/:sha256") { request, context -> Response in
+            let file = try service.files.openable(try context.parameters.require("sha256"), unit: nil)
+            return try fileResponse(file, request: request, attachment: true)
+        }
         operatorRoutes(operators)
         declare(.operator)
 
@@ -102,6 +130,30 @@ public enum HubServer {
         declare(.anonymous)
         catalog.fill(table)
         return HubRouter(router: router, routes: table)
+    }
+
+    /// A stored file, streamed 64 KiB at a time (whole, or the one range asked), with its type and,
+    /// for operators, its name as a download (RFC 6266 / RFC 5987 `filename*` for Vietnamese names).
+    static func fileResponse(_ file: (path: String, size: Int64, contentType: String, name: String?), request: Request,
+                             attachment: Bool) throws -> Response {
+        let range = try HubFiles.range(request.headers[.range], size: file.size)
+        let from = range?.from ?? 0, to = range?.to ?? file.size - 1
+        var headers: HTTPFields = [.contentType: file.contentType, .acceptRanges: "bytes"]
+        if let range { headers[.contentRange] = "bytes \(range.from)-\(range.to)/\(file.size)" }
+        if attachment, let name = file.name { headers[.contentDisposition] = ContentDisposition.attachment(name) }
+        let path = file.path
+        let body = ResponseBody(contentLength: Int(to - from + 1)) { writer in
+            let source = try PosixFile.reading(path)
+            var position = from
+            while position <= to {
+                let bytes = try source.read(at: position, count: Int(min(Int64(FileStore.chunkBytes), to - position + 1)))
+                if bytes.isEmpty { break }
+                try await writer.write(ByteBuffer(bytes: bytes))
+                position += Int64(bytes.count)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: range == nil ? .ok : .partialContent, headers: headers, body: body)
     }
 
     /// Reads the body up to `limit` bytes, decompressing gzip (also up to `limit`).

@@ -1,4 +1,5 @@
 import CRDT
+import FileStore
 import Foundation
 import GRDB
 import Logging
@@ -36,6 +37,8 @@ public final class HubService: Sendable {
     public let settings: HubSettings
     /// The hub's Prometheus metrics (`GET /metrics`).
     public let metrics = HubMetrics()
+    /// Evidence files: the store beside the replica (`DATA_DIR/files`), uploads, downloads, read scope (§16).
+    public let files: HubFiles
     let policy: WritePolicy
     let logger: Logger
     let wallClock: @Sendable () -> UInt64
@@ -58,6 +61,8 @@ public final class HubService: Sendable {
         self.logger = logger
         self.wallClock = wallClock
         self.currentEpoch = Mutex(try HubEpoch.ensure(replica))
+        self.files = HubFiles(store: FileStore(dataDirectory: (replica.location as NSString).deletingLastPathComponent), replica: replica)
+        try replica.ensureFileTables()
     }
 
     public func handshake(_ request: HandshakeRequest, unit: String) async throws -> HandshakeResponse {

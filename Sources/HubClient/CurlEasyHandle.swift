@@ -90,6 +90,11 @@ final class CurlEasyHandle {
         try check(rs_curl_easy_setopt_write_callback(raw, callback), CURLOPT_WRITEFUNCTION)
     }
 
+    /// CURLOPT_READFUNCTION: request body bytes of a streamed upload.
+    func setReadCallback(_ callback: curl_read_callback) throws(HubClientError) {
+        try check(rs_curl_easy_setopt_read_callback(raw, callback), CURLOPT_READFUNCTION)
+    }
+
     func setHeaderCallback(_ callback: curl_write_callback) throws(HubClientError) {
         try check(rs_curl_easy_setopt_header_callback(raw, callback), CURLOPT_HEADERFUNCTION)
     }

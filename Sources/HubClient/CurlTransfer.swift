@@ -19,9 +19,12 @@ enum CurlTransfer {
     /// Configures `handle` for `request` and performs it. Blocking: call only from a thread
     /// that is not part of the Swift cooperative pool.
     static func run(_ request: PreparedRequest, configuration: HubClientConfiguration,
-                    handle: CurlEasyHandle, cancellation: CancellationFlag) -> TransferOutcome {
+                    handle: CurlEasyHandle, cancellation: CancellationFlag,
+                    source: (any UploadSource)? = nil, target: (any DownloadTarget)? = nil) -> TransferOutcome {
         guard !cancellation.isCancelled else { return .cancelled }
         let sink = TransferSink(cancellation: cancellation, limit: configuration.maxResponseBytes)
+        sink.source = source
+        sink.target = target
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         for line in request.headerLines {
@@ -44,6 +47,15 @@ enum CurlTransfer {
                     try configure(handle, request: request, configuration: configuration,
                                   headers: headerList, context: context,
                                   body: payloadSize.map { (payloadBytes.baseAddress, $0) })
+                    if source != nil {
+                        // A streamed body of unknown length: HTTP/1.1 chunked transfer encoding.
+                        try handle.set(CURLOPT_UPLOAD, 1)
+                        // Larger reads from the source: fewer callbacks and socket writes (libcurl's default is 64 KiB).
+                        try handle.set(CURLOPT_UPLOAD_BUFFERSIZE, 512 << 10)
+                        try handle.setReadCallback { TransferSink.sendBody($0, $1, $2, $3) }
+                        try handle.set(CURLOPT_READDATA, pointer: context)
+                        try handle.set(CURLOPT_CUSTOMREQUEST, request.method)
+                    }
                 } catch {
                     return .failed(HubClientError(kind: error.kind, url: request.url, detail: error.detail))
                 }

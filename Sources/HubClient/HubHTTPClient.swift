@@ -35,7 +35,7 @@ public final class HubHTTPClient: Sendable {
         self.logger = logger
         let capped = configuration.maxSendBytesPerSecond != nil || configuration.maxReceiveBytesPerSecond != nil
         self.cappedLink = capped ? DispatchQueue(label: "reformsync.hubclient.capped-link", qos: .utility) : nil
-        if configuration.bearerToken != nil, !configuration.usesTLS {
+        if configuration.bearerToken != nil, !configuration.usesTLS, !configuration.targetsLoopback {
             logger.warning("the hub URL is plain http: the district's bearer token travels unencrypted",
                            metadata: ["hub.url": "\(configuration.baseURL)"])
         }
@@ -69,13 +69,21 @@ public final class HubHTTPClient: Sendable {
         }
     }
 
-    private func send(_ request: HubRequest, token: String?) async throws -> HubResponse {
+    /// Sends `request` once with a streamed body and/or a streamed answer (evidence files,
+    /// Protocol §16): the body is read from `source` as it goes out (chunked transfer encoding),
+    /// a 2xx answer's body is handed to `target` as it arrives; neither is held in memory.
+    /// Error answers are read whole, as for ``send(_:)``. Not retried: the caller resumes.
+    public func stream(_ request: HubRequest, source: (any UploadSource)? = nil, target: (any DownloadTarget)? = nil) async throws -> HubResponse {
+        try await send(request, token: credentials.token, streams: StreamPair(source: source, target: target))
+    }
+
+    private func send(_ request: HubRequest, token: String?, streams: StreamPair = StreamPair()) async throws -> HubResponse {
         try Task.checkCancellation()
         var configuration = self.configuration
         configuration.bearerToken = token
         let prepared = try PreparedRequest(request, configuration: configuration)
         let started = ContinuousClock.now
-        let outcome = await perform(prepared)
+        let outcome = await perform(prepared, streams: streams)
         let elapsed = ContinuousClock.now - started
 
         switch outcome {
@@ -144,7 +152,7 @@ public final class HubHTTPClient: Sendable {
     // MARK: - Private
 
     /// Runs the blocking transfer on its own thread and suspends until it finishes.
-    private func perform(_ prepared: PreparedRequest) async -> TransferOutcome {
+    private func perform(_ prepared: PreparedRequest, streams: StreamPair) async -> TransferOutcome {
         let cancellation = CancellationFlag()
         let pool = self.pool
         let configuration = self.configuration
@@ -159,7 +167,8 @@ public final class HubHTTPClient: Sendable {
                     do throws(HubClientError) {
                         outcome = try pool.withHandle { handle in
                             CurlTransfer.run(prepared, configuration: configuration,
-                                             handle: handle, cancellation: cancellation)
+                                             handle: handle, cancellation: cancellation,
+                                             source: streams.source, target: streams.target)
                         }
                     } catch {
                         outcome = .failed(HubClientError(kind: error.kind, url: prepared.url, detail: error.detail))
@@ -178,4 +187,10 @@ public final class HubHTTPClient: Sendable {
               seconds.isFinite, seconds >= 0 else { return nil }
         return seconds
     }
+}
+
+/// The streams of one transfer, handed to the transfer's thread and used only there.
+struct StreamPair: @unchecked Sendable {
+    var source: (any UploadSource)?
+    var target: (any DownloadTarget)?
 }

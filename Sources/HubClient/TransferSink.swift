@@ -11,6 +11,12 @@ final class TransferSink {
     let limit: Int
     /// Set when a callback aborted the transfer because the response passed ``limit``.
     var exceeded: (count: HubClientError.ResponseSizeCount, bytes: Int64)?
+    /// Streams: a 2xx body goes to `target` instead of memory (no ``limit``); the request
+    /// body comes from `source` (Protocol §16, evidence files).
+    var target: (any DownloadTarget)?
+    var source: (any UploadSource)?
+    /// The status of the response being received (from its status line).
+    var status = 0
 
     init(cancellation: CancellationFlag, limit: Int = .max) {
         self.cancellation = cancellation
@@ -28,6 +34,9 @@ final class TransferSink {
         let length = size * count
         guard let sink = from(context) else { return 0 }
         guard let data, length > 0 else { return length }
+        if let target = sink.target, (200...299).contains(sink.status) {
+            return target.take(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+        }
         // Decoded bytes: libcurl undoes gzip before this call, so a bomb stops here, a chunk
         // (at most 16 kB of output) past the limit, never buffered whole.
         guard sink.body.count + length <= sink.limit else {
@@ -51,10 +60,13 @@ final class TransferSink {
             // A new status line starts a new header block (after "100 Continue", for instance);
             // only the final response's headers matter.
             sink.headers = [:]
+            let parts = line.split(separator: " ", maxSplits: 2)
+            if parts.count >= 2, let code = Int(parts[1]) { sink.status = code }
         } else if let colon = line.firstIndex(of: ":") {
             let name = trimmed(line[..<colon]).lowercased()
             let value = trimmed(line[line.index(after: colon)...])
-            if name == "content-length", let announced = Int64(value), announced > sink.limit {
+            // (A streamed download goes to its target, not memory: no limit on its size.)
+            if name == "content-length", sink.target == nil, let announced = Int64(value), announced > sink.limit {
                 // Refused before the first body byte (returning less than given aborts).
                 sink.exceeded = (.announced, announced)
                 return 0
@@ -80,12 +92,35 @@ final class TransferSink {
     static func progress(_ context: UnsafeMutableRawPointer?, _: curl_off_t, _ downloaded: curl_off_t,
                          _: curl_off_t, _: curl_off_t) -> Int32 {
         guard let sink = from(context) else { return 0 }
-        if downloaded > sink.limit {
+        if downloaded > sink.limit, sink.target == nil {
             sink.exceeded = (.compressed, Int64(downloaded))
             return 1
         }
         return sink.cancellation.isCancelled ? 1 : 0
     }
+}
+
+/// CURLOPT_READFUNCTION: the next bytes of a streamed request body from ``source``.
+extension TransferSink {
+    static func sendBody(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
+                         _ context: UnsafeMutableRawPointer?) -> Int {
+        guard let sink = from(context), let source = sink.source, let buffer else { return Int(CURL_READFUNC_ABORT) }
+        if sink.cancellation.isCancelled { return Int(CURL_READFUNC_ABORT) }
+        return source.fill(UnsafeMutableRawBufferPointer(start: buffer, count: size * count)) ?? Int(CURL_READFUNC_ABORT)
+    }
+}
+
+/// Where a streamed download's body goes (e.g. a part file): called on the transfer's thread.
+public protocol DownloadTarget: AnyObject {
+    /// Takes the next bytes of a 2xx body; false aborts the transfer (a write failed, or the
+    /// request's time is up).
+    func take(_ bytes: UnsafeRawBufferPointer) -> Bool
+}
+
+/// Where a streamed upload's body comes from (e.g. chunk frames read from a file).
+public protocol UploadSource: AnyObject {
+    /// Fills `buffer` with the next bytes: how many (0: the body ends), or nil to abort.
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Int?
 }
 
 /// Confined to the transfer thread that created it.

@@ -16,6 +16,8 @@ public struct SyncReport: Sendable, Equatable, Codable {
     /// The handshake found a restored or replaced hub, and the round started its cursors again
     /// (Protocol/README.md §6.4): it pushed everything of this node's and pulled everything.
     public var cursorsRestarted = false
+    /// The file step after the rows (Protocol §16); nil when it did not run.
+    public var files: FileSyncReport?
 
     public init() {}
 

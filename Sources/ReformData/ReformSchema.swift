@@ -1,5 +1,6 @@
-/// The reform-data schema of Tuyên Quang province, version 2: every dataset of `shared/DOMAIN.md`,
-/// and (since version 2) the assessment season: phase dates, extensions, the explanation round.
+/// The reform-data schema of Tuyên Quang province: every dataset of `shared/DOMAIN.md`.
+/// Version 2 adds evidence files (`evidence_files`, Protocol/README.md §16) and the assessment
+/// season: phase dates, extensions, the explanation round (§17).
 ///
 /// Ownership follows the province's practice: a unit writes its own self-assessments, evidence,
 /// Decision-06 reports, task progress and initiatives; the hub (Sở Nội vụ) writes units, the
@@ -12,6 +13,7 @@ public enum ReformSchema {
         surveyResults, externalIndices, services, serviceDeployments, directives, tasks,
         taskAssignees, taskReports, initiatives, initiativeRecognitions, publications, publishedResults,
         seasons, seasonExtensions,
+        evidenceFiles,
     ])
 
     static let units = TableSchema("units", doc: "Departments, districts and (since 1/7/2025) communes (đơn vị); units change over time, hence validity dates.",
@@ -242,5 +244,38 @@ public enum ReformSchema {
             ColumnSchema("until", .date, required: true, writer: .hub, doc: "The unit's new last day of the phase"),
             ColumnSchema("decided_by", .text, required: true, writer: .hub),
             ColumnSchema("reason", .text, required: true, writer: .hub),
+        ])
+
+    /// The tables whose records may carry evidence files (`evidence_files.record_table`).
+    public static let evidenceTables = ["assessment_scores", "initiatives", "task_reports"]
+
+    /// The content types an evidence file may have, as its content signature gives them.
+    public static let evidenceContentTypes = [
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "image/jpeg",
+        "image/png",
+    ]
+
+    /// Evidence files (tài liệu kiểm chứng) attached to a unit's records: the reference travels as a
+    /// row, the bytes separately by their SHA-256 (Protocol/README.md §16). Attaching creates the
+    /// row, detaching deletes it: concurrent attach and detach merge like any row's existence.
+    /// The id is `RECORD_TABLE/RECORD/SHA256` (given by the writer: record ids contain `/`).
+    static let evidenceFiles = TableSchema("evidence_files",
+        doc: "Evidence files attached to a unit's records; id RECORD_TABLE/RECORD/SHA256; the bytes travel by their SHA-256 (Protocol §16).",
+        owner: "unit", rowWriter: .owner, readScope: .owner, columns: [
+            ColumnSchema("unit", .text, required: true, references: "units"),
+            ColumnSchema("record_table", .text, required: true, allowed: evidenceTables, doc: "The table of the record the file backs"),
+            ColumnSchema("record", .text, required: true, doc: "The id of the record the file backs"),
+            ColumnSchema("sha256", .text, required: true, doc: "The file's SHA-256, 64 lowercase hex digits: its identity"),
+            ColumnSchema("name", .text, required: true, doc: "File name shown and offered on download (NFC)"),
+            ColumnSchema("size", .integer, required: true, range: 1...1_099_511_627_776, doc: "Bytes"),
+            ColumnSchema("content_type", .text, required: true, allowed: evidenceContentTypes, doc: "From the content signature"),
+            ColumnSchema("year", .integer, required: true, range: 2000...2100, doc: "The year the quota counts it in"),
         ])
 }

@@ -76,6 +76,19 @@ extension ReformsyncConfiguration {
         config.office.sessionIdleMinutes = try source.int("office.session_idle_minutes", range: 1...1_440) ?? config.office.sessionIdleMinutes
         config.office.sessionMaxHours = try source.int("office.session_max_hours", range: 1...168) ?? config.office.sessionMaxHours
 
+        config.files.maxFileBytes = try source.int("files.max_file_bytes", range: 1...1 << 40) ?? config.files.maxFileBytes
+        if let text = try source.text("files.allowed_types") {
+            let known = ["pdf", "docx", "xlsx", "odt", "ods", "doc", "xls", "jpeg", "jpg", "png"]
+            let names = text.value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+            guard !names.isEmpty, names.allSatisfy({ known.contains($0) }) else {
+                throw source.error("files.allowed_types", text, "expected a comma-separated list of \(known.joined(separator: ", ")), got \"\(text.value)\"")
+            }
+            config.files.allowedTypes = names
+        }
+        config.files.quotaBytesPerYear = try source.int("files.quota_bytes_per_year", range: 1...1 << 44) ?? config.files.quotaBytesPerYear
+        config.files.requestSeconds = try source.double("files.request_seconds", range: 1...3_600) ?? config.files.requestSeconds
+        config.files.retentionDays = try source.double("files.retention_days", range: 0...36_500) ?? config.files.retentionDays
+
         try source.checkUnknownKeys()
         config.origins = source.origins
         if config.role == "node", config.hub.token != nil, config.hub.tokenFile != nil {

@@ -25,6 +25,8 @@ public struct ReformsyncConfiguration: Sendable, Equatable {
     public var status: StatusSettings
     /// The office web apps (the unit's at a node, the appraisers' at the hub): cookies and sessions.
     public var office = OfficeSettings()
+    /// Evidence files: limits at attach time, transfer pacing, retention (Protocol §16).
+    public var files: FileSettings = FileSettings()
     /// Where each key read from outside came from: `FILE:LINE` or `environment REFORMSYNC_…`
     /// (absent: the default). `config check` prints it, so an environment variable silently
     /// overriding the file (systemd's `REFORMSYNC_DATA_DIR`) is visible.
@@ -193,4 +195,21 @@ public struct OfficeSettings: Sendable, Equatable {
         self.sessionIdleMinutes = sessionIdleMinutes
         self.sessionMaxHours = sessionMaxHours
     }
+}
+
+/// Evidence files (`files.*`): what may be attached, and how transfers share the link.
+public struct FileSettings: Sendable, Equatable {
+    /// Largest file accepted when attaching (`files.max_file_bytes`).
+    public var maxFileBytes: Int = 50 << 20
+    /// Kinds accepted when attaching (`files.allowed_types`, by content signature), lowercase
+    /// names: pdf, docx, xlsx, odt, ods, doc, xls, jpeg (or jpg), png.
+    public var allowedTypes: [String] = ["pdf", "docx", "xlsx", "odt", "ods", "doc", "xls", "jpeg", "png"]
+    /// Bytes of evidence one unit may attach per year (`files.quota_bytes_per_year`).
+    public var quotaBytesPerYear: Int = 2 << 30
+    /// Longest one file request runs before the round lets rows go first again (`files.request_seconds`).
+    public var requestSeconds: Double = 30
+    /// Days a file no row refers to any more stays in a node's store (`files.retention_days`).
+    public var retentionDays: Double = 30
+
+    public init() {}
 }

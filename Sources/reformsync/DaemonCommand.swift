@@ -1,5 +1,6 @@
 import ArgumentParser
 import Daemon
+import FileStore
 import Foundation
 import HubClient
 import Logging
@@ -20,7 +21,9 @@ struct DaemonCommand: AsyncParsableCommand {
             the window; hub.max_bytes_per_second caps the link. The local API listens on api.host:api.port \
             (port 0: any free port; the address is printed at start and written to DATA_DIR/daemon.json; \
             api.enabled: false turns the API off): GET /health, /status, /metrics, /records/TABLE; PUT and \
-            DELETE /records/TABLE; POST /sync. Every route but GET /health needs 'Authorization: Bearer TOKEN' with \
+            DELETE /records/TABLE; POST /records/TABLE/files and GET /records/TABLE/files, /files/SHA256 (evidence \
+            files); POST /sync. Each round sends rows first, then evidence files, each file request at most \
+            files.request_seconds long, letting new rows go first between requests. Every route but GET /health needs 'Authorization: Bearer TOKEN' with \
             the token in DATA_DIR/api-token (created at start when missing; `reformsync api-token` prints it), and \
             every request a Host header naming localhost, 127.0.0.1, [::1], api.host or one of api.allowed_hosts \
             (421 otherwise). Errors are JSON {"error":{"code","message"}}; a full disk is 507, a replica that \
@@ -56,7 +59,10 @@ struct DaemonCommand: AsyncParsableCommand {
                                   batchBytes: configuration.sync.batchBytes, logger: logger)
         let rounds = RoundNotifier()
         let failures = FailureMemory()
-        let loop = SyncLoop(session: session, settings: configuration.sync, trigger: trigger, metrics: metrics, logger: logger, rounds: rounds) { result in
+        let files = FileSync(replica: replica, client: client, store: FileStore(dataDirectory: configuration.dataDirectory),
+                             requestSeconds: configuration.files.requestSeconds, retentionDays: configuration.files.retentionDays, logger: logger)
+        let loop = SyncLoop(session: session, settings: configuration.sync, trigger: trigger, metrics: metrics, logger: logger, rounds: rounds,
+                            files: files) { result in
             failures.record(result, logger: logger)
             switch result {
             case .success(let report): notifier.status("in sync, hub version \(report.hubVersion), \(report.pendingChanges) pending")

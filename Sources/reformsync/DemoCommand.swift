@@ -1,6 +1,7 @@
 import Aggregation
 import ArgumentParser
 import Dispatch
+import FileStore
 import Foundation
 import Hub
 import SeedScenario
@@ -51,6 +52,12 @@ struct DemoCommand: AsyncParsableCommand {
             for entry in try runner.publishedRanks() {
                 output += "  \(entry.unit.padding(toLength: 14, withPad: " ", startingAt: 0)) rank \(entry.rank.map(String.init) ?? "—")/\(entry.of.map(String.init) ?? "—")  \(entry.index.map { String(format: "%.2f %%", $0) } ?? "")\n"
             }
+            let evidence = try runner.evidenceCounts()
+            output += "\nEvidence files (tài liệu kiểm chứng) per district, attached at its node / held at the hub:\n"
+            for entry in evidence {
+                output += "  \(entry.unit.padding(toLength: 14, withPad: " ", startingAt: 0)) \(entry.attached) attached, \(entry.atHub) at the hub\n"
+            }
+            output += "  (\(FileStore(dataDirectory: (directory as NSString).appendingPathComponent("SNV")).storedHashes().count) distinct files stored at the hub: the province's decision once for all seven)\n"
             let query = "year=\(SeedScenario.year)&as_of=\(SeedScenario.asOf)"
             // The dashboard is an operator route: the demo issues the token an operator would create
             // with `reformsync hub token create --operator`.

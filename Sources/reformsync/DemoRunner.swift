@@ -5,6 +5,7 @@ import Aggregation
 import CRDT
 import Benchmarks
 import Daemon
+import FileStore
 import Foundation
 import Hub
 import HubClient
@@ -86,6 +87,15 @@ final class DemoRunner {
                 let body = try WireJSON.encode(JSONValue.array(batch.records.map { JSONValue.object(Record(key: $0.key, values: $0.values).json(table).filter { $0.value != .null }) }))
                 _ = try await client.send(HubRequest(method: "PUT", path: "/records/\(batch.table)", headers: [("Content-Type", "application/json")], body: body))
             }
+            // Evidence files through the local API: the province's decision (the same bytes at all
+            // seven: the hub stores it once) on the first score, the district's own report on the second.
+            let scores = SeedScenario.unitRecords(unit: unit).first { $0.table == "assessment_scores" }?.records.map(\.key) ?? []
+            for (index, (name, bytes)) in [(SeedEvidence.sharedName, SeedEvidence.sharedPDF), (SeedEvidence.unitName(unit), SeedEvidence.unitPDF(unit))].enumerated()
+            where index < scores.count {
+                let query = "id=\(Self.percent(scores[index]))&name=\(Self.percent(name))"
+                _ = try await client.send(HubRequest(method: "POST", path: "/records/assessment_scores/files?\(query)",
+                                                     headers: [("Content-Type", "application/pdf")], body: bytes))
+            }
         }
         try await syncAll("4/9 the districts sync with the hub (\(Self.offlineUnit)'s link is down)", skipping: [Self.offlineUnit])
 
@@ -122,6 +132,20 @@ final class DemoRunner {
         enum CodingKeys: String, CodingKey {
             case pushedChanges = "pushed_changes", pulledChanges = "pulled_changes"
             case bytesSent = "bytes_sent", bytesReceived = "bytes_received"
+        }
+    }
+
+    static func percent(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+    }
+
+    /// Per district: evidence files its records carry, how many the hub holds (read from the hub).
+    func evidenceCounts() throws -> [(unit: String, attached: Int, atHub: Int)] {
+        let store = FileStore(dataDirectory: path("SNV"))
+        let all = try hubReplica.evidenceByUnit()
+        return SeedScenario.districts.map { unit in
+            let hashes = all.filter { $0.unit == unit }.map(\.sha256)
+            return (unit, hashes.count, hashes.filter { SHA256Hex.isValid($0) && store.contains($0) }.count)
         }
     }
 

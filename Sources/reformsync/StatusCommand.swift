@@ -51,6 +51,12 @@ struct StatusCommand: ParsableCommand {
             row("hub", "\(s.hubURL ?? "(no hub.url)")  \(reach)")
             row("last sync", s.lastSyncAt.map { "\($0) (\(age(s.lastSyncAgeSeconds ?? 0)) ago)" } ?? "never")
             row("pending", "\(s.pendingChanges ?? 0) change(s) (\(bytes(s.pendingBytes ?? 0)))")
+            if let f = s.files {
+                var text = "\(f.waitingUpload) to send (\(bytes(Int(f.waitingUploadBytes)))), \(f.waitingDownload) to receive (\(bytes(Int(f.waitingDownloadBytes))))"
+                if let oldest = f.oldestWaitingSeconds { text += ", oldest waiting \(age(oldest))" }
+                if !f.refused.isEmpty { text += "; \(f.refused.count) refused: reformsync files list" }
+                row("evidence", text)
+            }
             row("hub version", s.hubVersion.map { "\($0) (pulled \(s.pulledPosition ?? 0), lag \(s.hubLag ?? 0))" } ?? "unknown")
         }
         if let season = s.season {

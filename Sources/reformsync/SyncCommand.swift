@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileStore
 import Foundation
 import HubClient
 import Logging
@@ -13,7 +14,10 @@ struct SyncCommand: AsyncParsableCommand {
         discussion: """
             Needs hub.url and hub.token (or hub.token_file) in the configuration. Exit code 0 when in sync, 1 with \
             a one-line reason otherwise (hub unreachable, token refused, changes refused in this round...). Changes \
-            the hub refuses are kept in quarantine, and the rest keeps syncing: `reformsync quarantine list`.
+            the hub refuses are kept in quarantine, and the rest keeps syncing: `reformsync quarantine list`. \
+            After the rows, evidence files: this unit's files the hub lacks are uploaded from where the hub stopped \
+            (in 64 KiB chunks), files of this replica's rows that it lacks are downloaded; exit 1 while one of this \
+            unit's files is still to send or refused (`reformsync files list`).
             """
     )
     @OptionGroup var options: ReplicaOptions
@@ -27,13 +31,19 @@ struct SyncCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.configuration()
         let replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis)
-        let session = SyncSession(replica: replica, client: try NodeClientFactory.client(configuration),
+        let client = try NodeClientFactory.client(configuration)
+        let session = SyncSession(replica: replica, client: client,
                                   batchChanges: configuration.sync.batchChanges, batchBytes: configuration.sync.batchBytes)
-        let report: SyncReport
+        var report: SyncReport
         do {
             report = try await session.runOnce()
+            // Rows first, then evidence files in their own requests (Protocol §16).
+            report.files = try await FileSync(replica: replica, client: client, store: FileStore(dataDirectory: configuration.dataDirectory),
+                                              requestSeconds: configuration.files.requestSeconds, retentionDays: configuration.files.retentionDays).runOnce()
         } catch let error as SyncError {
             throw ReportableError.failure("sync failed: \(error.message)")
+        } catch let error as HubClientError {
+            throw ReportableError.failure("sync failed: evidence files: \(error)")
         }
         if json {
             try JSONOutput.print(report)
@@ -41,6 +51,10 @@ struct SyncCommand: AsyncParsableCommand {
             print("pushed \(report.pushedChanges) change(s) in \(report.pushBatches) batch(es), \(report.refusedChanges) refused; "
                   + "pulled \(report.pulledChanges) in \(report.pullPages) page(s), \(report.appliedChanges) new; "
                   + "\(report.bytesSent + report.bytesReceived) bytes on the wire; hub version \(report.hubVersion)")
+            if let files = report.files {
+                print("evidence files: \(files.uploadedFiles) sent (\(files.fileBytesSent) bytes), \(files.alreadyAtHub) already at the hub, "
+                      + "\(files.downloadedFiles) received (\(files.fileBytesReceived) bytes); waiting: \(files.waitingUp) to send, \(files.waitingDown) to receive")
+            }
             if let warning = report.clockWarning { print("warning: \(warning)") }
             if report.cursorsRestarted {
                 print("note: the hub was restored or replaced since the last round: this round sent all of this node's changes again and pulled everything again")
@@ -51,6 +65,12 @@ struct SyncCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(quarantined) change(s) refused by the hub are in quarantine: reformsync quarantine list\n".utf8))
         }
         if !report.inSync { throw ReportableError.failure("not in sync: \(report.pendingChanges) change(s) still pending") }
+        if let files = report.files, !files.refused.isEmpty {
+            throw ReportableError.failure("synced, but \(files.refused.count) evidence file(s) cannot be sent or received: see `reformsync files list` (\(files.refused.values.sorted().first ?? ""))")
+        }
+        if let files = report.files, files.waitingUp > 0 {
+            throw ReportableError.failure("not in sync: \(files.waitingUp) evidence file(s) (\(files.waitingUpBytes) bytes) still to send")
+        }
         if report.refusedChanges > 0 {
             throw ReportableError.failure("synced, but the hub refused \(report.refusedChanges) change(s): see `reformsync quarantine list`")
         }

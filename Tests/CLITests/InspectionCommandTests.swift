@@ -41,7 +41,7 @@ struct InspectionCommandTests {
         let all = run(["schema"])
         #expect(all.code == 0, "\(all.stderr)")
         #expect(all.stdout.hasPrefix("schema version 2"), "\(all.stdout)")
-        for table in ["units", "criteria", "assessments", "assessment_scores", "task_reports", "initiatives", "published_results"] {
+        for table in ["units", "criteria", "assessments", "assessment_scores", "task_reports", "initiatives", "published_results", "evidence_files"] {
             #expect(all.stdout.contains("  \(table) "), "schema should list \(table)")
         }
 

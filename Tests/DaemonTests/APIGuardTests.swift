@@ -176,6 +176,20 @@ struct APIGuardTests {
                 ("DELETE", "/records/initiatives", nil, 400, "bad_parameter"),
                 ("DELETE", "/records/initiatives?id=SD-NONE", nil, 404, "not_found"),
             ],
+            "POST /records/:table/files": [
+                ("POST", "/records/initiatives/files?name=a.pdf", "%PDF-", 400, "bad_parameter"),
+                ("POST", "/records/initiatives/files?id=SD-1", "%PDF-", 400, "bad_parameter"),
+                ("POST", "/records/nosuch/files?id=SD-1&name=a.pdf", "%PDF-", 404, "unknown_table"),
+                ("POST", "/records/initiatives/files?id=SD-NONE&name=a.pdf", "%PDF-", 422, "refused"),
+            ],
+            "GET /records/:table/files": [
+                ("GET", "/records/initiatives/files", nil, 400, "bad_parameter"),
+                ("GET", "/records/nosuch/files?id=SD-1", nil, 404, "unknown_table"),
+            ],
+            "GET /files/:sha256": [
+                ("GET", "/files/not-a-hash", nil, 404, "file_not_found"),
+                ("DELETE", "/files/\(String(repeating: "ab", count: 32))", nil, 405, "method_not_allowed"),
+            ],
         ]
         for route in routes {
             let key = "\(route.method) \(route.path)"

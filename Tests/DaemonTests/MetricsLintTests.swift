@@ -1,4 +1,5 @@
 import Daemon
+import NodeSync
 import Foundation
 import Testing
 
@@ -9,10 +10,17 @@ struct MetricsLintTests {
     @Test("every daemon metric has # HELP and # TYPE, and promtool accepts the text")
     func daemonMetricsPassPromtool() throws {
         let metrics = DaemonMetrics()
-        let text = String(decoding: metrics.render(lastSyncAt: Date(timeIntervalSinceNow: -30)), as: UTF8.self)
+        // With the evidence-file gauges (Protocol §16), a refused file among them.
+        var files = EvidenceBacklog()
+        files.waitingUpload = 2
+        files.waitingUploadBytes = 3_000_000
+        files.oldestWaitingSeconds = 42.5
+        files.refused = [.init(sha256: String(repeating: "ab", count: 32), code: "file_not_found", reason: "no row")]
+        let text = String(decoding: metrics.render(lastSyncAt: Date(timeIntervalSinceNow: -30), files: files), as: UTF8.self)
         let names = Set(text.split(separator: "\n").filter { !$0.hasPrefix("#") }
             .compactMap { $0.split(whereSeparator: { $0 == "{" || $0 == " " }).first.map(String.init) })
-        #expect(names.count == 11, "the daemon's 11 metrics: \(names.sorted())\n\(text)")
+        #expect(names.count == 19, "the daemon's 13 metrics and 6 evidence-file gauges: \(names.sorted())\n\(text)")
+        #expect(text.contains("reformsync_files_refused{code=\"file_not_found\"} 1"), "\(text)")
         for name in names {
             #expect(text.contains("# HELP \(name) ") && text.contains("# TYPE \(name) "), "\(name) lacks HELP or TYPE:\n\(text)")
         }

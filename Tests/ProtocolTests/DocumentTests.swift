@@ -65,6 +65,9 @@ struct DocumentTests {
         "RefusedChange": { try WireJSON.encode(try WireJSON.decode(RefusedChange.self, from: $0, what: "refused change")) },
         "WireCursor": { try WireJSON.encode(try WireJSON.decode(WireCursor.self, from: $0, what: "cursor")) },
         "ErrorResponse": { try WireJSON.encode(try WireJSON.decode(ErrorResponse.self, from: $0, what: "error")) },
+        "FileStatusRequest": { try WireJSON.encode(try WireJSON.decode(FileStatusRequest.self, from: $0, what: "files status")) },
+        "FileStatusResponse": { try WireJSON.encode(try WireJSON.decode(FileStatusResponse.self, from: $0, what: "files status answer")) },
+        "FileUploadResponse": { try WireJSON.encode(try WireJSON.decode(FileUploadResponse.self, from: $0, what: "upload answer")) },
     ]
 
     @Test("every JSON example of the README decodes as the message it claims to be, with no field lost")
@@ -100,7 +103,7 @@ struct DocumentTests {
     static func codesInSources() throws -> Set<String> {
         let sources = ProtocolFiles.packageRoot.appendingPathComponent("Sources")
         let files = ["ReformData/WritePolicy.swift", "Hub/HubError.swift", "Hub/HubService.swift", "Hub/HubServer.swift",
-                     "Hub/HubGuards.swift", "Hub/NodeRegistry.swift", "Hub/HubErrorMiddleware.swift"]
+                     "Hub/HubGuards.swift", "Hub/NodeRegistry.swift", "Hub/HubErrorMiddleware.swift", "Hub/HubFiles.swift"]
         let pattern = try NSRegularExpression(pattern: #"(?:Refusal\(|code: )"([a-z_]+)""#)
         var codes: Set<String> = []
         for file in files {
