@@ -201,6 +201,7 @@ struct UnitAppBrowserTests {
                 }
             }
             let anonymous = try driver.session(width: 390, height: 844)
+            try anonymous.resize(width: 390, height: 844)  // headless Chromium starts at least 500 px wide
             try anonymous.open(world.appURL + "/app/login")
             try save(anonymous, shots, "unit-login-390")
         }
