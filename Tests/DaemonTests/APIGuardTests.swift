@@ -60,6 +60,14 @@ struct APIGuardTests {
             let foreign = try daemon.anonymous(page.method, page.path, host: "evil.example")
             #expect(foreign.status == 421, "\(label) with a foreign Host: \(foreign)")
         }
+        // Login rate limiting: five failures for one name, then that name is refused (429) for a while.
+        let form = Data("username=ai.do&password=0123456789".utf8)
+        for attempt in 1...5 {
+            let failed = try http("POST", daemon.api!, "/app/login", body: form, headers: [("Content-Type", "application/x-www-form-urlencoded")])
+            #expect(failed.status == 401, "attempt \(attempt): \(failed)")
+        }
+        let locked = try http("POST", daemon.api!, "/app/login", body: form, headers: [("Content-Type", "application/x-www-form-urlencoded")])
+        #expect(locked.status == 429 && locked.text.contains("quá nhiều lần"), "\(locked)")
     }
 
     @Test("every route refuses an anonymous request (only GET /health answers) and a foreign Host, even with the token")
