@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/reformsync
 
-.PHONY: deps build test test-deb deb demo tour bench release fuzz clean
+.PHONY: deps build test test-deb deb demo tour bench release fuzz clean screenshots
 
 deps:
 	@scripts/install-deps.sh
@@ -10,12 +10,13 @@ deps:
 build: deps
 	$(SWIFT) build --product reformsync
 
-# The whole test suite: unit, property, integration (real processes on 127.0.0.1) tests.
+# The whole test suite: unit, property, integration (real processes on 127.0.0.1) tests, and the
+# office apps in headless Chromium (REFORMSYNC_REQUIRE_BROWSER: never skipped here).
 # The hub-under-load suite drives 100 simulated nodes inside the test process: it runs on its own
 # after the rest, so its transfers do not starve the in-process servers of the suites beside it.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip HubUnderLoadTests
+	REFORMSYNC_REQUIRE_BROWSER=1 $(SWIFT) test --skip-build --skip HubUnderLoadTests
 	$(SWIFT) test --skip-build --filter HubUnderLoadTests
 	scripts/test-deb.sh
 
@@ -35,6 +36,11 @@ demo: build
 # A shorter walk-through of one replica pair exchanging files (no network).
 tour: build
 	@scripts/demo.sh $(BIN)
+
+# The unit app's screenshots in docs/screenshots/ (1366×768 and phone width), by the browser test.
+screenshots: deps
+	$(SWIFT) build --build-tests
+	REFORMSYNC_REQUIRE_BROWSER=1 REFORMSYNC_SCREENSHOTS=$(CURDIR)/docs/screenshots $(SWIFT) test --skip-build --filter UnitAppBrowserTests
 
 release: deps
 	$(SWIFT) build -c release --product reformsync

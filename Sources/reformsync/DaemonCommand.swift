@@ -32,6 +32,11 @@ struct DaemonCommand: AsyncParsableCommand {
             put`, `import-csv`) count as local writes too: the daemon notices their commits within a second \
             (SQLite's data_version), never its own.
 
+            The unit's office app is served under /app on the same address (README "Office apps"): people log in \
+            with accounts made by `reformsync users add NAME --role clerk|leader` (sessions, not the API token; \
+            office.* in the configuration). To let office PCs reach it, set api.host to the LAN address (or \
+            0.0.0.0) and list the name they use in api.allowed_hosts.
+
             Tokens: when the hub answers 401 the daemon reads hub.token_file again and, if it holds a new token, \
             sends the request once more with it; SIGHUP (`systemctl reload reformsync-daemon`) reads it at once. \
             A rotated token (`reformsync hub token rotate`) therefore needs no restart.
