@@ -124,7 +124,15 @@ final class BrowserSession: @unchecked Sendable {
     var source: String { (try? command("GET", "/source")) as? String ?? "" }
 
     /// The visible text of the whole page.
-    var text: String { (try? element("body").text) ?? "" }
+    /// The page's text. Right after a click submits a form the old page may be gone and the new
+    /// one not yet there: it waits (up to 5 s) for a body with text rather than reading nothing.
+    var text: String {
+        for _ in 0..<50 {
+            if let text = try? element("body").text, !text.isEmpty { return text }
+            usleep(100_000)
+        }
+        return ""
+    }
 
     func element(_ css: String) throws -> Element {
         guard let value = try command("POST", "/element", ["using": "css selector", "value": css]) as? [String: Any],
