@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Pure CRDT core: hybrid logical clock, change records, merge rules. No I/O, stdlib only.
@@ -83,6 +85,16 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The office web apps' common ground: local accounts (bcrypt), sessions, CSRF, login throttling,
+        // the Host allow-list, role guards, and server-rendered Mustache pages embedded in the binary.
+        .target(name: "OfficeWeb", dependencies: ["ReformsyncConfig",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The district daemon: sync loop, local HTTP API, metrics, systemd notify, status.
         .target(name: "Daemon", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "NodeSync", "ReformsyncConfig", "FileStore",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -101,7 +113,7 @@ let package = Package(
         .target(name: "ReformsyncConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The command line: thin, calls the modules above.
         .executableTarget(name: "reformsync", dependencies: [
-            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig", "NodeSync", "Benchmarks", "Aggregation", "SeedScenario", "Daemon", "Dashboard", "CSVImport", "FileStore",
+            "CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "Hub", "ReformsyncConfig", "NodeSync", "Benchmarks", "Aggregation", "SeedScenario", "Daemon", "Dashboard", "CSVImport", "FileStore", "OfficeWeb",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -146,6 +158,11 @@ let package = Package(
         ]),
         // The file store, content signatures and chunk frames, on real files.
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore"]),
+        // Accounts, sessions, CSRF, throttling and templates of the office apps, on real SQLite files.
+        .testTarget(name: "OfficeWebTests", dependencies: ["OfficeWeb", "ReformsyncConfig",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "CLITests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol", "ReformsyncTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -10,7 +10,7 @@ import WireProtocol
 /// `/records/TABLE`: reads, writes and deletes of the replica's tables, checked against the
 /// declared schema before anything reaches SQL.
 extension LocalAPI {
-    static func addRecordRoutes(_ group: RouterGroup<BasicRequestContext>, replica: Replica, trigger: SyncTrigger) {
+    static func addRecordRoutes(_ group: RouterGroup<DaemonRequestContext>, replica: Replica, trigger: SyncTrigger) {
         group.get("records/:table") { request, context -> Response in
             let table = try schema(replica, context.parameters.get("table"))
             let query = try RecordQuery(request.uri.queryParameters, table: table)

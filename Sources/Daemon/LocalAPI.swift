@@ -64,7 +64,7 @@ public enum LocalAPI {
         return routes(of: router)
     }
 
-    static func routes(of router: Router<BasicRequestContext>) -> [(method: String, path: String)] {
+    static func routes(of router: Router<DaemonRequestContext>) -> [(method: String, path: String)] {
         // Hummingbird prints a capture as `{table}`; the API's documentation says `:table`.
         router.routes.map { route in
             let parts = "\(route.path)".split(separator: "/").map { part in
@@ -76,8 +76,8 @@ public enum LocalAPI {
 
     static func router(replica: Replica, configuration: ReformsyncConfiguration, trigger: SyncTrigger, rounds: RoundNotifier,
                        failures: FailureMemory, metrics: DaemonMetrics?, tokens: APITokenStore, port: ListeningPort,
-                       logger: Logger) -> Router<BasicRequestContext> {
-        let router = Router()
+                       logger: Logger) -> Router<DaemonRequestContext> {
+        let router = Router(context: DaemonRequestContext.self)
         let declared = DeclaredRoutes()
         // Outermost first: errors become envelopes, then the Host check for every request.
         router.add(middleware: ErrorEnvelopeMiddleware(routes: declared, dataDirectory: configuration.dataDirectory, logger: logger))
@@ -97,7 +97,7 @@ public enum LocalAPI {
         return router
     }
 
-    static func addStatusRoutes(_ group: RouterGroup<BasicRequestContext>, replica: Replica, configuration: ReformsyncConfiguration,
+    static func addStatusRoutes(_ group: RouterGroup<DaemonRequestContext>, replica: Replica, configuration: ReformsyncConfiguration,
                                 trigger: SyncTrigger, rounds: RoundNotifier, failures: FailureMemory, metrics: DaemonMetrics?) {
         group.get("status") { _, _ -> Response in
             var status = NodeStatus.gather(configuration: configuration)

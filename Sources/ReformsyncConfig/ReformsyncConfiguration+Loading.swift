@@ -72,6 +72,9 @@ extension ReformsyncConfiguration {
         config.api.enabled = try source.bool("api.enabled") ?? config.api.enabled
         config.api.allowedHosts = try source.hostList("api.allowed_hosts") ?? config.api.allowedHosts
         config.status.maxSyncAgeSeconds = try source.double("status.max_sync_age", range: 1...31_536_000) ?? config.status.maxSyncAgeSeconds
+        config.office.secureCookies = try source.bool("office.secure_cookies") ?? config.office.secureCookies
+        config.office.sessionIdleMinutes = try source.int("office.session_idle_minutes", range: 1...1_440) ?? config.office.sessionIdleMinutes
+        config.office.sessionMaxHours = try source.int("office.session_max_hours", range: 1...168) ?? config.office.sessionMaxHours
 
         config.files.maxFileBytes = try source.int("files.max_file_bytes", range: 1...1 << 40) ?? config.files.maxFileBytes
         if let text = try source.text("files.allowed_types") {

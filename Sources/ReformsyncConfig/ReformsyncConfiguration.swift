@@ -25,6 +25,8 @@ public struct ReformsyncConfiguration: Sendable, Equatable {
     public var status: StatusSettings
     /// Evidence files: limits at attach time, transfer pacing, retention (Protocol §16).
     public var files: FileSettings = FileSettings()
+    /// The office web apps (the unit's at a node, the appraisers' at the hub): cookies and sessions.
+    public var office = OfficeSettings()
     /// Where each key read from outside came from: `FILE:LINE` or `environment REFORMSYNC_…`
     /// (absent: the default). `config check` prints it, so an environment variable silently
     /// overriding the file (systemd's `REFORMSYNC_DATA_DIR`) is visible.
@@ -191,4 +193,23 @@ public struct FileSettings: Sendable, Equatable {
     public var retentionDays: Double = 30
 
     public init() {}
+}
+
+/// The office web apps' sessions (`office.*`).
+public struct OfficeSettings: Sendable, Equatable {
+    /// Mark the session cookie `Secure` (sent over HTTPS only). Set it when the app is reached
+    /// through TLS (a reverse proxy); on a plain-HTTP office LAN it must stay false or the browser
+    /// never sends the cookie back.
+    public var secureCookies: Bool = false
+    /// A session ends this many minutes after its last request (idle), and in any case after
+    /// `sessionMaxHours`.
+    public var sessionIdleMinutes: Int = 60
+    /// The most a session lives, however active.
+    public var sessionMaxHours: Int = 12
+
+    public init(secureCookies: Bool = false, sessionIdleMinutes: Int = 60, sessionMaxHours: Int = 12) {
+        self.secureCookies = secureCookies
+        self.sessionIdleMinutes = sessionIdleMinutes
+        self.sessionMaxHours = sessionMaxHours
+    }
 }

@@ -27,6 +27,7 @@ struct Reformsync: AsyncParsableCommand {
             InitCommand.self, RecordCommand.self, FilesCommand.self, ImportCSVCommand.self, ExportChangesCommand.self, ImportChangesCommand.self,
             HistoryCommand.self, SchemaCommand.self, CheckCommand.self, HubCommand.self, SyncCommand.self, DaemonCommand.self, APITokenCommand.self, StatusCommand.self, DemoCommand.self, QuarantineCommand.self, ClockCommand.self, ConfigCommand.self,
             ReportCommand.self, PublishCommand.self, BenchCommand.self, BackupCommand.self, SetupCommand.self, SeasonCommand.self,
+            UsersCommand.self,
         ]
     )
 
