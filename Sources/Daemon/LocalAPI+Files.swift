@@ -16,7 +16,7 @@ import Replica
 /// - `GET /files/{sha256}`: the file, with its content type and its name as an RFC 5987
 ///   `filename*` (Vietnamese names survive).
 extension LocalAPI {
-    static func addFileRoutes(_ group: RouterGroup<BasicRequestContext>, replica: Replica, configuration: ReformsyncConfiguration,
+    static func addFileRoutes(_ group: RouterGroup<DaemonRequestContext>, replica: Replica, configuration: ReformsyncConfiguration,
                               trigger: SyncTrigger) {
         let store = FileStore(dataDirectory: configuration.dataDirectory)
         let settings = configuration.files

@@ -3,6 +3,7 @@ import Foundation
 import Daemon
 import Dashboard
 import Hub
+import OfficeWeb
 import Aggregation
 import Logging
 import ReformData
@@ -52,6 +53,7 @@ struct HubCommand: AsyncParsableCommand {
                                        maxClockSkewMillis: UInt64(configuration.server.maxClockSkewSeconds * 1000),
                                        lateAcceptanceMillis: configuration.server.lateAcceptanceMillis)
             let service = try HubService(replica: replica, settings: settings, logger: logger)
+            let (office, hosts) = try Self.office(configuration)
             let host = configuration.server.host
             let dataDirectory = configuration.dataDirectory
             let application = HubServer.application(service: service, host: host, port: configuration.server.port, logger: logger, onListening: { port in
@@ -63,11 +65,19 @@ struct HubCommand: AsyncParsableCommand {
                     logger.warning("cannot write \(HubStateFile.path(dataDirectory: dataDirectory)); `reformsync status` will say the hub is not running", metadata: ["error": "\(error)"])
                 }
                 notifier.ready(status: "serving \(replica.unit) on \(host):\(port)")
-            }, routes: { DashboardRoutes.add(to: $0, service: service) })  // the same as `hub routes` lists
+            }, routes: { DashboardRoutes.add(to: $0, service: service) },  // the same as `hub routes` lists
+               officeRoutes: { HubApp.add(to: $0, service: service, app: office, hosts: hosts) })
             let services: [any Service] = [application, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger)]
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             defer { HubStateFile.remove(dataDirectory: dataDirectory) }
             try await group.run()
+        }
+
+        /// The appraisers' app: the hub's accounts file (`reformsync users`) and the Host names it answers.
+        static func office(_ configuration: ReformsyncConfiguration) throws -> (OfficeApp, [String]) {
+            let accounts = try AccountStore(dataDirectory: configuration.dataDirectory, site: .hub)
+            let app = OfficeApp(accounts: accounts, settings: configuration.office, appName: "Thẩm định Chỉ số CCHC", basePath: "/app")
+            return (app, [configuration.server.host] + configuration.server.allowedHosts)
         }
     }
 
@@ -92,13 +102,15 @@ struct HubCommand: AsyncParsableCommand {
             logger.logLevel = .critical
             let service = try HubService(replica: replica, logger: logger)
             // The same composition as `serve`: the protocol groups and the dashboard in the operator group.
-            let routes = HubServer.router(service: service, logger: logger, operatorRoutes: { DashboardRoutes.add(to: $0, service: service) }).routes
+            let (office, hosts) = try Serve.office(try options.configuration())
+            let routes = HubServer.router(service: service, logger: logger, operatorRoutes: { DashboardRoutes.add(to: $0, service: service) },
+                                          officeRoutes: { HubApp.add(to: $0, service: service, app: office, hosts: hosts) }).routes
             if json {
                 try JSONOutput.print(routes)
             } else {
                 for route in routes {
                     print(route.method.padding(toLength: 6, withPad: " ", startingAt: 0) + " " + route.path.padding(toLength: 16, withPad: " ", startingAt: 0)
-                          + " " + (route.audience == .anonymous ? "anonymous" : "\(route.audience.rawValue) token"))
+                          + " " + (route.audience == .anonymous ? "anonymous" : route.audience == .office ? "office session (/app/login)" : "\(route.audience.rawValue) token"))
                 }
             }
         }

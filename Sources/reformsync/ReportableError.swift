@@ -7,6 +7,7 @@ import WireProtocol
 import GRDB
 import FileStore
 import OfficeWeb
+import Hub
 
 /// An error as the command line reports it: one line, and the documented exit code
 /// (2 for bad input, 1 for everything else).
@@ -41,6 +42,8 @@ struct ReportableError: Error, CustomStringConvertible {
         case let error as FileStoreError:
             // A refused attachment (size, type, quota, empty) is bad input; a disk problem is a failure.
             self.init(message: error.message + (error.kind == .io ? "" : " [\(error.code)]"), exitCode: error.kind == .io || error.kind == .hashMismatch ? 1 : 2)
+        case let error as SeasonDeskError:
+            self.init(message: error.message, exitCode: error.isBadInput ? 2 : 1)
         case let error as OfficeError:
             self.init(message: error.message, exitCode: error.code == .storage ? 1 : 2)
         case let error as DatabaseError:
