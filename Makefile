@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/reformsync
 
-.PHONY: deps build test test-deb deb demo tour bench release fuzz clean
+.PHONY: deps build test test-deb deb demo tour bench release fuzz clean screenshots
 
 deps:
 	@scripts/install-deps.sh
@@ -10,10 +10,11 @@ deps:
 build: deps
 	$(SWIFT) build --product reformsync
 
-# The whole test suite: unit, property, integration (real processes on 127.0.0.1) tests.
+# The whole test suite: unit, property, integration (real processes on 127.0.0.1) tests, and the
+# office apps in headless Chromium (REFORMSYNC_REQUIRE_BROWSER: never skipped here).
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	REFORMSYNC_REQUIRE_BROWSER=1 $(SWIFT) test --skip-build
 	scripts/test-deb.sh
 
 # The Debian package reformsync_VERSION_amd64.deb (release build, dpkg-deb; README "Installing").
@@ -32,6 +33,11 @@ demo: build
 # A shorter walk-through of one replica pair exchanging files (no network).
 tour: build
 	@scripts/demo.sh $(BIN)
+
+# The unit app's screenshots in docs/screenshots/ (1366×768 and phone width), by the browser test.
+screenshots: deps
+	$(SWIFT) build --build-tests
+	REFORMSYNC_REQUIRE_BROWSER=1 REFORMSYNC_SCREENSHOTS=$(CURDIR)/docs/screenshots $(SWIFT) test --skip-build --filter UnitAppBrowserTests
 
 release: deps
 	$(SWIFT) build -c release --product reformsync

@@ -96,7 +96,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The district daemon: sync loop, local HTTP API, metrics, systemd notify, status.
-        .target(name: "Daemon", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "NodeSync", "ReformsyncConfig", "FileStore",
+        .target(name: "Daemon", dependencies: ["CRDT", "ReformData", "Replica", "WireProtocol", "HubClient", "NodeSync", "ReformsyncConfig", "FileStore", "OfficeWeb",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -156,13 +156,15 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The file store, content signatures and chunk frames, on real files.
-        .testTarget(name: "FileStoreTests", dependencies: ["FileStore"]),
         // Accounts, sessions, CSRF, throttling and templates of the office apps, on real SQLite files.
         .testTarget(name: "OfficeWebTests", dependencies: ["OfficeWeb", "ReformsyncConfig",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // The office apps in headless Chromium through WebDriver (Debian's chromedriver), real processes.
+        .testTarget(name: "BrowserTests", dependencies: ["OfficeWeb", "ReformsyncTestSupport"]),
+        // The file store, content signatures and chunk frames, on real files.
+        .testTarget(name: "FileStoreTests", dependencies: ["FileStore"]),
         .testTarget(name: "CLITests", dependencies: ["Replica", "ReformData", "CRDT", "WireProtocol", "ReformsyncTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

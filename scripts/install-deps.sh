@@ -5,8 +5,10 @@ set -euo pipefail
 
 # faketime: the clock-recovery test runs a node a year ahead; prometheus: its promtool checks the
 # hub's and the daemon's /metrics in the tests; dpkg-dev (dpkg-shlibdeps) and lintian: `make deb` and its
-# test; nginx-light and caddy: the reverse-proxy tests run Config/nginx-hub.conf and Config/Caddyfile.
-packages=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl faketime prometheus dpkg-dev lintian nginx-light caddy)
+# test; nginx-light and caddy: the reverse-proxy tests run Config/nginx-hub.conf and Config/Caddyfile;
+# chromium, chromium-driver and curl: the office apps' browser tests (WebDriver over curl).
+packages=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl faketime prometheus dpkg-dev lintian nginx-light caddy
+          chromium chromium-driver curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

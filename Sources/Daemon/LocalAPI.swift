@@ -5,6 +5,7 @@ import NodeSync
 import HTTPTypes
 import Hummingbird
 import Logging
+import OfficeWeb
 import NIOCore
 import ReformData
 import ReformsyncConfig
@@ -43,8 +44,9 @@ public enum LocalAPI {
                                    onListening: @escaping @Sendable (Int) async -> Void) throws(APITokenError) -> some ApplicationProtocol {
         let port = ListeningPort(configuration.api.port == 0 ? nil : configuration.api.port)
         let tokens = try APITokenStore(dataDirectory: configuration.dataDirectory)
+        let unitApp = officeApp(replica: replica, configuration: configuration, trigger: trigger, failures: failures, logger: logger)
         let router = router(replica: replica, configuration: configuration, trigger: trigger, rounds: rounds, failures: failures,
-                            metrics: metrics, tokens: tokens, port: port, logger: logger)
+                            metrics: metrics, tokens: tokens, port: port, logger: logger, unitApp: unitApp)
         return Application(router: router,
                            configuration: .init(address: .hostname(configuration.api.host, port: configuration.api.port), serverName: "reformsync-daemon"),
                            onServerRunning: { channel in
@@ -59,8 +61,10 @@ public enum LocalAPI {
     /// all, so a route added without a guard or an error envelope is noticed.
     public static func declaredRoutes(replica: Replica, configuration: ReformsyncConfiguration) throws(APITokenError) -> [(method: String, path: String)] {
         let tokens = try APITokenStore(dataDirectory: configuration.dataDirectory)
-        let router = router(replica: replica, configuration: configuration, trigger: SyncTrigger(), rounds: RoundNotifier(), failures: FailureMemory(),
-                            metrics: nil, tokens: tokens, port: ListeningPort(nil), logger: Logger(label: "routes"))
+        let trigger = SyncTrigger(), failures = FailureMemory(), logger = Logger(label: "routes")
+        let unitApp = officeApp(replica: replica, configuration: configuration, trigger: trigger, failures: failures, logger: logger)
+        let router = router(replica: replica, configuration: configuration, trigger: trigger, rounds: RoundNotifier(), failures: failures,
+                            metrics: nil, tokens: tokens, port: ListeningPort(nil), logger: logger, unitApp: unitApp)
         return routes(of: router)
     }
 
@@ -74,9 +78,23 @@ public enum LocalAPI {
         }
     }
 
+    /// The unit's office app (a node's daemon only), or nil when its accounts file cannot be
+    /// opened (logged; the JSON API still runs).
+    static func officeApp(replica: Replica, configuration: ReformsyncConfiguration, trigger: SyncTrigger, failures: FailureMemory,
+                          logger: Logger) -> UnitApp? {
+        guard replica.role == .node else { return nil }
+        do {
+            let accounts = try AccountStore(dataDirectory: configuration.dataDirectory, site: .node)
+            return UnitApp(replica: replica, configuration: configuration, trigger: trigger, failures: failures, accounts: accounts)
+        } catch {
+            logger.error("the office app is off: \(error)")
+            return nil
+        }
+    }
+
     static func router(replica: Replica, configuration: ReformsyncConfiguration, trigger: SyncTrigger, rounds: RoundNotifier,
                        failures: FailureMemory, metrics: DaemonMetrics?, tokens: APITokenStore, port: ListeningPort,
-                       logger: Logger) -> Router<DaemonRequestContext> {
+                       logger: Logger, unitApp: UnitApp? = nil) -> Router<DaemonRequestContext> {
         let router = Router(context: DaemonRequestContext.self)
         let declared = DeclaredRoutes()
         // Outermost first: errors become envelopes, then the Host check for every request.
@@ -92,6 +110,9 @@ public enum LocalAPI {
         addStatusRoutes(programs, replica: replica, configuration: configuration, trigger: trigger, rounds: rounds, failures: failures, metrics: metrics)
         addRecordRoutes(programs, replica: replica, trigger: trigger)
         addFileRoutes(programs, replica: replica, configuration: configuration, trigger: trigger)
+
+        // People: the unit's office app under /app, behind its session guards (UnitApp.addRoutes).
+        unitApp?.addRoutes(to: router)
 
         declared.fill(routes(of: router))
         return router

@@ -101,6 +101,24 @@ public struct HubClientConfiguration: Sendable, Equatable, CustomStringConvertib
     /// Whether requests go over TLS.
     public var usesTLS: Bool { baseURL.lowercased().hasPrefix("https://") }
 
+    /// Whether the URL names this machine (127.0.0.0/8, ::1, localhost): plain http to it never
+    /// leaves the host, so a token sent over it is not exposed on any link.
+    public var targetsLoopback: Bool {
+        let lowered = baseURL.lowercased()
+        let rest: Substring
+        if lowered.hasPrefix("http://") { rest = baseURL.dropFirst(7) } else if lowered.hasPrefix("https://") { rest = baseURL.dropFirst(8) } else { return false }
+        var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        let host: Substring
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            host = authority[authority.index(after: authority.startIndex)..<close]
+        } else {
+            host = authority.prefix { $0 != ":" }
+        }
+        let name = host.lowercased()
+        return name == "localhost" || name == "::1" || name.hasPrefix("127.")
+    }
+
     /// The full URL for `path`: the base URL without its trailing `/`, then `path` with a leading `/`.
     public func url(for path: String) -> String {
         var base = Substring(baseURL)

@@ -35,7 +35,7 @@ public final class HubHTTPClient: Sendable {
         self.logger = logger
         let capped = configuration.maxSendBytesPerSecond != nil || configuration.maxReceiveBytesPerSecond != nil
         self.cappedLink = capped ? DispatchQueue(label: "reformsync.hubclient.capped-link", qos: .utility) : nil
-        if configuration.bearerToken != nil, !configuration.usesTLS {
+        if configuration.bearerToken != nil, !configuration.usesTLS, !configuration.targetsLoopback {
             logger.warning("the hub URL is plain http: the district's bearer token travels unencrypted",
                            metadata: ["hub.url": "\(configuration.baseURL)"])
         }

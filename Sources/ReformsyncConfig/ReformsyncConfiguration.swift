@@ -23,10 +23,10 @@ public struct ReformsyncConfiguration: Sendable, Equatable {
     public var api: APISettings
     /// When `reformsync status` calls a node degraded.
     public var status: StatusSettings
-    /// Evidence files: limits at attach time, transfer pacing, retention (Protocol §16).
-    public var files: FileSettings = FileSettings()
     /// The office web apps (the unit's at a node, the appraisers' at the hub): cookies and sessions.
     public var office = OfficeSettings()
+    /// Evidence files: limits at attach time, transfer pacing, retention (Protocol §16).
+    public var files: FileSettings = FileSettings()
     /// Where each key read from outside came from: `FILE:LINE` or `environment REFORMSYNC_…`
     /// (absent: the default). `config check` prints it, so an environment variable silently
     /// overriding the file (systemd's `REFORMSYNC_DATA_DIR`) is visible.
@@ -110,9 +110,6 @@ public struct ServerSettings: Sendable, Equatable {
     /// How many days after a season deadline a change written before it is still accepted
     /// (`server.late_acceptance_days`, Protocol §17.2).
     public var lateAcceptanceDays: Int = 30
-    /// Host names the appraisers' app (`/app`) answers besides localhost, 127.0.0.1, [::1] and
-    /// `host` (`server.allowed_hosts`): any other Host header is refused 421 (DNS rebinding).
-    public var allowedHosts: [String] = []
 
     /// `server.late_acceptance_days` in milliseconds.
     public var lateAcceptanceMillis: UInt64 { UInt64(max(0, lateAcceptanceDays)) * 86_400_000 }
@@ -181,23 +178,6 @@ public struct StatusSettings: Sendable, Equatable {
     public init(maxSyncAgeSeconds: Double = 3_600) { self.maxSyncAgeSeconds = maxSyncAgeSeconds }
 }
 
-/// Evidence files (`files.*`): what may be attached, and how transfers share the link.
-public struct FileSettings: Sendable, Equatable {
-    /// Largest file accepted when attaching (`files.max_file_bytes`).
-    public var maxFileBytes: Int = 50 << 20
-    /// Kinds accepted when attaching (`files.allowed_types`, by content signature), lowercase
-    /// names: pdf, docx, xlsx, odt, ods, doc, xls, jpeg (or jpg), png.
-    public var allowedTypes: [String] = ["pdf", "docx", "xlsx", "odt", "ods", "doc", "xls", "jpeg", "png"]
-    /// Bytes of evidence one unit may attach per year (`files.quota_bytes_per_year`).
-    public var quotaBytesPerYear: Int = 2 << 30
-    /// Longest one file request runs before the round lets rows go first again (`files.request_seconds`).
-    public var requestSeconds: Double = 30
-    /// Days a file no row refers to any more stays in a node's store (`files.retention_days`).
-    public var retentionDays: Double = 30
-
-    public init() {}
-}
-
 /// The office web apps' sessions (`office.*`).
 public struct OfficeSettings: Sendable, Equatable {
     /// Mark the session cookie `Secure` (sent over HTTPS only). Set it when the app is reached
@@ -215,4 +195,21 @@ public struct OfficeSettings: Sendable, Equatable {
         self.sessionIdleMinutes = sessionIdleMinutes
         self.sessionMaxHours = sessionMaxHours
     }
+}
+
+/// Evidence files (`files.*`): what may be attached, and how transfers share the link.
+public struct FileSettings: Sendable, Equatable {
+    /// Largest file accepted when attaching (`files.max_file_bytes`).
+    public var maxFileBytes: Int = 50 << 20
+    /// Kinds accepted when attaching (`files.allowed_types`, by content signature), lowercase
+    /// names: pdf, docx, xlsx, odt, ods, doc, xls, jpeg (or jpg), png.
+    public var allowedTypes: [String] = ["pdf", "docx", "xlsx", "odt", "ods", "doc", "xls", "jpeg", "png"]
+    /// Bytes of evidence one unit may attach per year (`files.quota_bytes_per_year`).
+    public var quotaBytesPerYear: Int = 2 << 30
+    /// Longest one file request runs before the round lets rows go first again (`files.request_seconds`).
+    public var requestSeconds: Double = 30
+    /// Days a file no row refers to any more stays in a node's store (`files.retention_days`).
+    public var retentionDays: Double = 30
+
+    public init() {}
 }

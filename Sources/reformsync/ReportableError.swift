@@ -5,8 +5,8 @@ import ReformsyncConfig
 import Replica
 import WireProtocol
 import GRDB
-import FileStore
 import OfficeWeb
+import FileStore
 import Hub
 
 /// An error as the command line reports it: one line, and the documented exit code
@@ -39,13 +39,13 @@ struct ReportableError: Error, CustomStringConvertible {
             default:
                 self.init(message: error.description, exitCode: 1)
             }
-        case let error as FileStoreError:
-            // A refused attachment (size, type, quota, empty) is bad input; a disk problem is a failure.
-            self.init(message: error.message + (error.kind == .io ? "" : " [\(error.code)]"), exitCode: error.kind == .io || error.kind == .hashMismatch ? 1 : 2)
         case let error as SeasonDeskError:
             self.init(message: error.message, exitCode: error.isBadInput ? 2 : 1)
         case let error as OfficeError:
             self.init(message: error.message, exitCode: error.code == .storage ? 1 : 2)
+        case let error as FileStoreError:
+            // A refused attachment (size, type, quota, empty) is bad input; a disk problem is a failure.
+            self.init(message: error.message + (error.kind == .io ? "" : " [\(error.code)]"), exitCode: error.kind == .io || error.kind == .hashMismatch ? 1 : 2)
         case let error as DatabaseError:
             self.init(message: "database error: \(error.message ?? "\(error.resultCode)") (\(error.resultCode))", exitCode: 1)
         default:

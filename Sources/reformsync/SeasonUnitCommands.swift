@@ -98,21 +98,12 @@ struct SeasonSubmit: ParsableCommand {
         let replica = try options.openReplica()
         let unit = replica.role == .node ? replica.unit : (unit?.nfc ?? replica.unit)
         let key = "\(unit)/\(year)"
-        let today = SeasonDay.date(millis: Replica.systemMillis())
-        let fields: [String: JSONValue] = ["unit": .string(unit), "year": .integer(Int64(year))]
-        if let stored = try replica.get("assessments", key: key), stored.values["status"] == .text("submitted") {
-            guard stored.values["reopened"] == .integer(1) else {
-                throw ReportableError.failure("\(key) is already submitted (on \(stored.values["submitted_on"]?.description ?? "?")); the hub reopens it if it must change")
-            }
-            // Reopened: the new submission must be stamped after the reopening (an unchanged value makes no change).
-            try replica.put("assessments", json: fields.merging(["status": .string("draft")]) { $1 })
+        let submitted: (submittedOn: String, lateAfter: String?)
+        do { submitted = try replica.submitAssessment(unit: unit, year: year) } catch let error as UnitActionError {
+            throw ReportableError.failure(error.message)
         }
-        try replica.put("assessments", json: fields.merging(["status": .string("submitted"), "submitted_on": .string(today)]) { $1 })
-        var late = ""
-        if let season = try? SeasonCommand.season(replica, unit: unit, year: year), let closes = season.closes(.selfAssessment),
-           Replica.systemMillis() >= closes {
-            late = " — late: the self-assessment deadline was \(season.lastDay(.selfAssessment)!)"
-        }
+        let today = submitted.submittedOn
+        let late = submitted.lateAfter.map { " — late: the self-assessment deadline was \($0)" } ?? ""
         print("\(key) submitted on \(today)\(late); its self-scores are now read-only" + (replica.role == .node ? "; the hub receives it at the next sync" : ""))
     }
 }
@@ -136,16 +127,11 @@ struct SeasonExplain: ParsableCommand {
     func run() throws {
         let replica = try options.openReplica()
         let key = "\(replica.unit)/\(year)/\(criterion.nfc)"
-        guard let score = try replica.get("assessment_scores", key: key) else {
-            throw ReportableError.failure("no assessment_scores \(key) here: a deduction is explained on a scored criterion")
+        do {
+            try replica.explainDeduction(unit: replica.unit, year: year, criterion: criterion, text: text, evidence: evidence)
+        } catch let error as UnitActionError {
+            throw ReportableError.failure(error.message)
         }
-        if score.values["appraised_score"] == nil {
-            throw ReportableError.failure("\(key) has no appraised score yet (it arrives with the hub's appraisal at a sync): nothing to explain")
-        }
-        var fields: [String: JSONValue] = ["unit": .string(replica.unit), "year": .integer(Int64(year)), "criterion": .string(criterion.nfc),
-                                           "explanation": .string(text.nfc)]
-        if let evidence { fields["explanation_evidence"] = .string(evidence.nfc) }
-        try replica.put("assessment_scores", json: fields)
         print("explanation of \(key) stored; the hub receives it at the next sync")
     }
 }

@@ -23,7 +23,43 @@ struct APIGuardTests {
     func declaredRoutes(_ node: NodeHandle) throws -> [(method: String, path: String, concrete: String)] {
         let replica = try node.openReplica()
         let routes = try LocalAPI.declaredRoutes(replica: replica, configuration: ReformsyncConfiguration(dataDirectory: node.dataDirectory))
-        return routes.map { ($0.method, $0.path, $0.path.replacingOccurrences(of: ":table", with: "initiatives")) }
+        // The office app's pages have their own guard (a session, not the API token): checked below.
+        return routes.filter { !$0.path.hasPrefix("/app") }.map { ($0.method, $0.path, $0.path.replacingOccurrences(of: ":table", with: "initiatives")) }
+    }
+
+    @Test("every page of the unit's app needs a session (GET: the login page; POST: 401), only the login form is anonymous; foreign Host 421")
+    func everyOfficePageGuarded() throws {
+        let world = try World("pages")
+        defer { world.shutdown() }
+        let hub = try world.makeHub()
+        let node = try world.makeNode(hub: hub)
+        let pages = try LocalAPI.declaredRoutes(replica: try node.openReplica(), configuration: ReformsyncConfiguration(dataDirectory: node.dataDirectory))
+            .filter { $0.path.hasPrefix("/app") }
+        #expect(pages.count >= 15, "\(pages.map { "\($0.method) \($0.path)" })")
+        let daemon = try node.startDaemon()
+        for page in pages {
+            let label = "\(page.method) \(page.path)"
+            let anonymous = try daemon.anonymous(page.method, page.path)
+            switch (page.method, page.path) {
+            case ("GET", "/app/login"):
+                #expect(anonymous.status == 200 && anonymous.text.contains("Đăng nhập"), "\(label): \(anonymous)")
+            case ("POST", "/app/login"):
+                #expect(anonymous.status == 401 && anonymous.text.contains("không đúng"), "\(label): \(anonymous)")
+            case ("POST", "/app/logout"):
+                #expect(anonymous.status == 303, "\(label): \(anonymous)")
+            case ("GET", _):
+                #expect(anonymous.status == 303 && anonymous.headers["location"]?.hasPrefix("/app/login?next=") == true, "\(label): \(anonymous)")
+            default:
+                #expect(anonymous.status == 401 && anonymous.text.contains("Phiên đăng nhập đã hết hạn"), "\(label): \(anonymous)")
+            }
+            // With the API token but no session: still no page (the token is for programs).
+            let withToken = try daemon.request(page.method, page.path)
+            if page.path != "/app/login" && page.path != "/app/logout" {
+                #expect(withToken.status == 303 || withToken.status == 401, "\(label) with the API token: \(withToken)")
+            }
+            let foreign = try daemon.anonymous(page.method, page.path, host: "evil.example")
+            #expect(foreign.status == 421, "\(label) with a foreign Host: \(foreign)")
+        }
     }
 
     @Test("every route refuses an anonymous request (only GET /health answers) and a foreign Host, even with the token")

@@ -50,9 +50,7 @@ struct ResponseCapTests {
     func announcedLength() async throws {
         try await TestServer.with { server in
             let client = try capped(server)
-            let started = ContinuousClock.now
             let error = await hubError { _ = try await client.send(.get("/announce-huge/a1")) }
-            let elapsed = ContinuousClock.now - started
             let caught = try #require(error, "a 1 GB announced body was accepted")
             guard case let .responseTooLarge(count, limit, bytes) = caught.kind else {
                 Issue.record("wrong error: \(caught)")
@@ -66,7 +64,6 @@ struct ResponseCapTests {
             try await Task.sleep(for: .milliseconds(200))
             let chunks = server.hits.count("a1")
             #expect(chunks < 300, "the server wrote \(chunks) kB before the client hung up: it read the body instead of refusing the header")
-            #expect(elapsed < .seconds(10), "took \(elapsed)")
         }
     }
 

@@ -44,6 +44,15 @@ struct ValidationTests {
         #expect(configuration.url(for: "v1/push") == "https://hub.example/api/v1/push")
     }
 
+    @Test("plain http is loopback only for this machine's own addresses (no token warning there)", arguments: [
+        ("http://127.0.0.1:8080", true), ("http://localhost/v1", true), ("http://[::1]:9/", true),
+        ("http://user@127.0.0.2", true), ("http://hub.tuyenquang.gov.vn", false), ("http://10.0.0.1:80", false),
+        ("http://127.0.0.1.evil.example@hub.example", false), ("http://localhost.evil.example", false),
+    ])
+    func loopback(url: String, expected: Bool) {
+        #expect(HubClientConfiguration(baseURL: url).targetsLoopback == expected, "\(url)")
+    }
+
     @Test("headers with line breaks are refused before anything is sent")
     func headerInjection() async throws {
         let client = try makeClient("http://127.0.0.1:9")
