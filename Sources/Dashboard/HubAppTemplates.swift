@@ -25,6 +25,7 @@ enum HubAppTemplates {
         """
 
     static let unit = """
+        <style>@media (min-width:641px){.ph{display:none}}</style>
         <h1>Thẩm định: {{name}} <span class="muted">{{unit}}</span> — năm {{year}}</h1>
         \(yearForm)
         <p>{{#submitted}}Đơn vị đã nộp bản tự đánh giá.{{/submitted}}{{^submitted}}<span class="error">Đơn vị chưa nộp bản tự đánh giá.</span>{{/submitted}}
@@ -33,7 +34,7 @@ enum HubAppTemplates {
         <table class="responsive" id="criteria"><thead><tr><th>Tiêu chí</th><th class="num">Điểm tối đa</th><th class="num">Tự chấm</th>
         <th>Ghi chú, tài liệu kiểm chứng</th><th>Thẩm định</th><th>Giải trình, phúc tra</th></tr></thead><tbody>
         {{#rows}}{{#header}}<tr class="field"><td colspan="6">{{code}} {{name}}</td></tr>{{/header}}
-        {{^header}}<tr id="{{id}}"><td><strong>{{code}}</strong> {{name}}</td><td class="num">{{max}}</td><td class="num">{{self}}</td>
+        {{^header}}<tr id="{{id}}"><td><strong>{{code}}</strong> {{name}}</td><td class="num"><span class="ph muted">Điểm tối đa: </span>{{max}}</td><td class="num"><span class="ph muted">Tự chấm: </span>{{self}}</td>
         <td>{{selfNote}}{{#evidenceText}}<div class="muted">{{evidenceText}}</div>{{/evidenceText}}
         {{#files}}<div><a href="/app/files/{{sha256}}" target="_blank" rel="noopener">{{name}}</a> <span class="muted">{{size}}</span></div>{{/files}}</td>
         <td>{{#appraised}}<div>Điểm thẩm định: <strong class="appraised">{{appraised}}</strong>{{#deduction}} <span class="error">(trừ {{deduction}})</span>{{/deduction}}</div>{{/appraised}}
@@ -104,7 +105,7 @@ enum HubAppTemplates {
         <h1>Mã truy cập của máy chủ đơn vị</h1>
         {{#error}}<p class="error" id="form-error">{{error}}</p>{{/error}}
         {{#issued}}<div class="flash" id="issued">Mã mới cho {{unit}} (chỉ hiện một lần, ghi vào tệp <code>hub.token_file</code> của máy chủ đơn vị):
-        <pre id="new-token">{{token}}</pre></div>{{/issued}}
+        <pre id="new-token" style="white-space:pre-wrap;word-break:break-all">{{token}}</pre></div>{{/issued}}
         <h2>Cấp mã mới</h2>
         <form method="post" action="/app/tokens" id="token-form"><input type="hidden" name="_csrf" value="{{csrf}}">
         <label>Đơn vị <input name="unit" required></label>

@@ -89,7 +89,8 @@ enum HubAppViews {
                 // Values for the forms: what is stored, else the score it starts from.
                 row["appraiseValue"] = points(appraised ?? selfScore)
                 row["reappraiseValue"] = points(score["reappraised_score"] as Double? ?? appraised)
-                rows.append(row)
+                // Mustache treats an empty string as true: absent values are left out, so their labels are too.
+                rows.append(row.filter { !(($0.value as? String)?.isEmpty ?? false) })
             }
             return (name, rows, submitted)
         }
