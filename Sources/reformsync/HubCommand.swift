@@ -33,7 +33,8 @@ struct HubCommand: AsyncParsableCommand {
                 the sync protocol needs a node token; the dashboard (GET /dashboard?year=Y, also GET /), the report \
                 as JSON (GET /v1/report?year=Y) and Prometheus metrics (GET /metrics) need an operator token \
                 (`reformsync hub token create --operator`), sent as a bearer token or, from a browser, as the \
-                HTTP Basic password (any user name). `reformsync hub routes` lists them. While it runs, \
+                HTTP Basic password (any user name). The appraisers' web app is under /app (accounts: `reformsync users add NAME \
+                --role appraiser|admin`; Host names in server.allowed_hosts). `reformsync hub routes` lists them. While it runs, \
                 DATA_DIR/hub.json tells `reformsync status` its address and pid. SIGTERM or SIGINT stop it gracefully. Put a TLS-terminating proxy in front of it \
                 when it faces anything but a trusted network.
                 """
@@ -86,7 +87,8 @@ struct HubCommand: AsyncParsableCommand {
             abstract: "List every route the hub serves and the credential it needs.",
             discussion: """
                 Built exactly as `reformsync hub` builds its router: anonymous (GET /v1/health only), node (a node \
-                token: the sync protocol) or operator (an operator token: dashboard, report, metrics). --json prints \
+                token: the sync protocol), operator (an operator token: dashboard, report, metrics) or office (the appraisers' \
+                app under /app: a login session). --json prints \
                 [{"method","path","audience"}], which the tests use to probe every route.
                 """
         )
