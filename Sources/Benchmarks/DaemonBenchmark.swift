@@ -28,6 +28,7 @@ public enum DaemonBenchmark {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// - Parameters:
@@ -112,14 +113,18 @@ public enum DaemonBenchmark {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let output = Pipe()
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("reformsync-bench-\(UUID().uuidString).err").path
+        FileManager.default.createFile(atPath: errors, contents: nil)
+        defer { unlink(errors) }
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: errors)
         if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(executable) \(arguments.prefix(3).joined(separator: " ")) exited \(process.terminationStatus)")
+            let message = ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").prefix(500)
+            throw Failure(description: "\(executable) \(arguments.prefix(3).joined(separator: " ")) exited \(process.terminationStatus): \(message)")
         }
         return String(decoding: data, as: UTF8.self)
     }

@@ -62,7 +62,8 @@ enum OfficeTemplates {
         .error{color:#b71c1c;font-weight:bold}.field-error{color:#b71c1c;font-size:13px;display:block}.flash{background:#e8f5e9;border:1px solid #a5d6a7;padding:6px 10px}
         .login{max-width:360px;margin:40px auto;background:#fff;padding:20px;border:1px solid #d5dbe1;border-radius:4px}
         .login label{display:block;margin:10px 0}.login input{width:100%}
-        .muted{color:#5f6b77;font-size:13px}.missing{background:#fff3e0}
+        .muted{color:#5f6b77;font-size:13px}form.inline{display:inline}button.small{padding:1px 6px;font-size:13px}
+        ul.files{list-style:none;margin:4px 0;padding:0;font-size:13px}ul.files li{margin:2px 0}.upload input[type=file]{max-width:150px;font-size:12px}.missing{background:#fff3e0}
         .cards{display:flex;flex-wrap:wrap;gap:10px}.card{background:#fff;border:1px solid #d5dbe1;border-radius:4px;padding:8px 12px;min-width:160px}
         @media (max-width:640px){table.responsive thead{display:none}table.responsive tr{display:block;border-bottom:2px solid #d5dbe1}
         table.responsive td{display:block;border:none;border-bottom:1px solid #eef1f4}table.responsive td.num{text-align:left}}

@@ -6,7 +6,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print their figures (the last line is one JSON object, for scripts).",
-        subcommands: [Merge.self, BenchSyncCommand.self, BenchDaemonCommand.self, BenchReportCommand.self, BenchFilesCommand.self]
+        subcommands: [Merge.self, BenchSyncCommand.self, BenchDaemonCommand.self, BenchReportCommand.self, BenchFilesCommand.self, BenchAppsCommand.self]
     )
 
     struct Merge: ParsableCommand {

@@ -28,6 +28,9 @@ final class OfficeWorld: @unchecked Sendable {
         try must(["hub", "load", Self.repositoryRoot + "/Config/reference/2021", "--config", root + "/hub.yaml"])
         // The illustrative 2021 units ceased in 2025; SONDUONG is kept alive for the test's season.
         try must(["record", "put", "units", #"{"id":"SONDUONG","valid_to":null}"#, "--config", root + "/hub.yaml"])
+        // A task for the unit and an earlier year's published result, as the hub would send them.
+        try must(["record", "put", "tasks", #"{"id":"NV-2026-01","title":"Số hoá hồ sơ, kết quả giải quyết thủ tục hành chính","responsible_unit":"SONDUONG","deadline":"2026-12-15","target":"100% hồ sơ được số hoá"}"#, "--config", root + "/hub.yaml"])
+        try must(["record", "put", "published_results", #"{"year":2020,"unit":"SONDUONG","group":"district","self_total":84.5,"appraised_total":80.25,"survey_points":12.5,"max_points":100,"index_percent":86.12,"rank":2,"ranked_of":7}"#, "--config", root + "/hub.yaml"])
         let today = Date()
         func day(_ offset: Int) -> String {
             let formatter = DateFormatter()

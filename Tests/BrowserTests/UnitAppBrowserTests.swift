@@ -85,6 +85,22 @@ struct UnitAppBrowserTests {
         let stored = world.node(["record", "get", "assessment_scores", "SONDUONG/2021/TQ2021-1.1.1"]).stdout
         #expect(stored.contains("0.75") && stored.contains("Đã ban hành kế hoạch đúng hạn") && stored.contains("KH 12/KH-UBND"), "\(stored)")
 
+        // Evidence: a PDF attached to the scored criterion, listed with a link, openable; a file of a refused kind is refused next to the field.
+        let pdf = world.root + "/Kế hoạch CCHC 2021.pdf"
+        try Data("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".utf8).write(to: URL(fileURLWithPath: pdf))
+        try clerk.element("\(row) input[type=file]").type(pdf)
+        try clerk.element("\(row) .upload button").click()
+        #expect(clerk.text.contains("Đã đính kèm tài liệu."), "\(clerk.text.prefix(500))")
+        #expect(try clerk.element("\(row) a.file").text == "Kế hoạch CCHC 2021.pdf")
+        let listed = world.node(["files", "list", "assessment_scores", "SONDUONG/2021/TQ2021-1.1.1"])
+        #expect(listed.stdout.contains("Kế hoạch CCHC 2021.pdf"), "\(listed)")
+        let script = world.root + "/script.sh"
+        try Data("#!/bin/sh\necho hi\n".utf8).write(to: URL(fileURLWithPath: script))
+        try clerk.element("\(row) input[type=file]").type(script)
+        try clerk.element("\(row) .upload button").click()
+        #expect(try clerk.element("\(row) .field-error").text.contains("chỉ nhận PDF"), "\(clerk.text.prefix(500))")
+        #expect(try clerk.elements("\(row) a.file").count == 1)
+
         // A form posted without its CSRF token: 403, nothing stored.
         try clerk.script("document.querySelectorAll('#f-TQ2021_1_1_2 input[name=_csrf]').forEach(e => e.remove())")
         try clerk.fill("#c-TQ2021_1_1_2 input[name=self_score]", "1")
@@ -130,6 +146,31 @@ struct UnitAppBrowserTests {
             return !clerk.exists("#offline") && ((try? clerk.element("#pending").text) == "Chờ gửi: 0 thay đổi")
         }, "the banner never came back online: \(clerk.text.prefix(400))")
 
+        // Decision-06 report: an impossible pair refused next to the field, then stored.
+        try clerk.open(world.appURL + "/app/de-an-06?ky=2026-Q4")
+        let service = "#r-s-D06_01"
+        try clerk.script("document.querySelector('\(service) select').value = 'full'")
+        try clerk.fill("\(service) input[name=dossiers_received]", "120")
+        try clerk.fill("\(service) input[name=dossiers_online]", "150")
+        try clerk.element("\(service) button").click()
+        #expect(try clerk.element("\(service) .field-error").text.contains("lớn hơn số hồ sơ tiếp nhận"))
+        try clerk.fill("\(service) input[name=dossiers_online]", "100")
+        try clerk.element("\(service) button").click()
+        #expect(clerk.text.contains("Đã lưu báo cáo dịch vụ."))
+        #expect(world.node(["record", "get", "service_deployments", "SONDUONG/2026-Q4/D06-01"]).stdout.contains("\"dossiers_online\" : 100"))
+        // A progress report on the unit's task, and an initiative.
+        try clerk.open(world.appURL + "/app/nhiem-vu")
+        try clerk.fill("#t-NV-2026-01 input[name=progress_percent]", "50")
+        try clerk.fill("#t-NV-2026-01 input[name=note]", "Đã số hoá 50% hồ sơ")
+        try clerk.element("#t-NV-2026-01 button").click()
+        #expect(clerk.text.contains("Tiến độ: 50%"), "\(clerk.text.prefix(600))")
+        try clerk.open(world.appURL + "/app/sang-kien")
+        try clerk.fill("input[name=title]", "Tổ công nghệ số cộng đồng hỗ trợ người dân nộp hồ sơ trực tuyến")
+        try clerk.element("form.card button").click()
+        #expect(clerk.text.contains("Tổ công nghệ số cộng đồng"))
+        try clerk.open(world.appURL + "/app/ket-qua")
+        #expect(clerk.text.contains("86,12%") && clerk.text.contains("2/7"), "\(clerk.text.prefix(600))")
+
         // Expired session: the next page view goes to the login, saying so.
         let accounts = try AccountStore(dataDirectory: world.root + "/node", site: .node, bcryptCost: 4)
         try accounts.backdateSessions(of: "lan", byMillis: 2 * 3_600_000)
@@ -150,7 +191,19 @@ struct UnitAppBrowserTests {
         #expect(try leader.element("#submitted").text.contains("Đã nộp"))
         #expect(try !leader.element("#c-TQ2021_1_1_1 input[name=self_score]").enabled)
         #expect(world.node(["record", "get", "assessments", "SONDUONG/2021"]).stdout.contains("submitted"))
-        if let shots { try save(leader, shots, "unit-submitted") }
+        if let shots {
+            for (path, name) in [("/app/tu-danh-gia", "self-assessment"), ("/app/de-an-06?ky=2026-Q4", "decision-06"), ("/app/nhiem-vu", "tasks"),
+                                 ("/app/sang-kien", "initiatives"), ("/app/ket-qua", "results"), ("/app/giai-trinh", "explanations")] {
+                for (width, height) in [(1366, 768), (390, 844)] {
+                    try leader.resize(width: width, height: height)
+                    try leader.open(world.appURL + path)
+                    try save(leader, shots, "unit-\(name)-\(width)")
+                }
+            }
+            let anonymous = try driver.session(width: 390, height: 844)
+            try anonymous.open(world.appURL + "/app/login")
+            try save(anonymous, shots, "unit-login-390")
+        }
 
         // A page reached under a foreign Host (DNS rebinding): refused 421 before any session.
         let port = URL(string: world.appURL)?.port ?? 0

@@ -16,6 +16,8 @@ extension UnitApp {
         if let saved = request.uri.queryParameters["luu"] { flash = "Đã lưu tiêu chí \(saved)." }
         if request.uri.queryParameters["nop"] != nil { flash = "Đã nộp bản tự đánh giá năm \(year). Dữ liệu sẽ được gửi lên Sở Nội vụ khi đồng bộ." }
         if request.uri.queryParameters["dongbo"] != nil { flash = "Đã yêu cầu đồng bộ ngay." }
+        if request.uri.queryParameters["tep"] != nil { flash = "Đã đính kèm tài liệu." }
+        if request.uri.queryParameters["go"] != nil { flash = "Đã gỡ tài liệu." }
         let context = selfAssessmentContext(sheet, errors: errors, typed: typed)
         return try page("self-assessment", context, title: "Tự đánh giá năm \(year)", path: "/app/tu-danh-gia", flash: flash,
                         status: errors.isEmpty ? .ok : .unprocessableContent)
@@ -23,6 +25,7 @@ extension UnitApp {
 
     func selfAssessmentContext(_ sheet: SelfAssessmentSheet, errors: [String: FieldError] = [:], typed: FormBody? = nil) -> [String: Any] {
         let readOnly = sheet.submitted
+        let files = evidenceFiles(year: sheet.year)
         let rows: [[String: Any]] = sheet.rows.map { row in
             let score = row.score?.values
             var item: [String: Any] = [
@@ -42,6 +45,8 @@ extension UnitApp {
             item["evidence"] = typedHere?["evidence"] ?? SelfAssessmentSheet.text(score?["evidence"])
             if let appraised = SelfAssessmentSheet.real(score?["appraised_score"]) { item["appraised"] = Self.points(appraised) }
             item["missing"] = row.scored && score?["self_score"] == nil
+            item["files"] = files[row.id] ?? []
+            item["canAttach"] = row.scored && row.score != nil && !readOnly
             if let error = errors[row.id] {
                 item["error"] = error.message
                 item["errorOn" + (error.field == "self_note" ? "Note" : error.field == "evidence" ? "Evidence" : "Score")] = true

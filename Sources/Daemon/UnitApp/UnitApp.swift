@@ -57,6 +57,9 @@ public struct UnitApp: Sendable {
         clerk.post("sang-kien") { request, _ in try saveInitiative(request) }
         clerk.get("ket-qua") { request, _ in try resultsPage(request) }
         clerk.post("dong-bo") { request, _ in syncNow(request) }
+        clerk.post("tep/them") { request, _ in try await uploadEvidence(request) }
+        clerk.post("tep/xoa") { request, _ in try removeEvidence(request) }
+        clerk.get("tep/:sha256") { _, context in try openEvidence(context.parameters.get("sha256") ?? "") }
 
         let leader = router.group("app").add(middleware: OfficeGuard<Context>(app: office, role: .leader))
         leader.post("tu-danh-gia/nop") { request, _ in try submit(request) }

@@ -34,9 +34,11 @@ enum UnitTemplates {
         {{#rows}}
         {{#isField}}<tr class="field" id="{{anchor}}"><td>{{code}}</td><td>{{name}}</td><td class="num">{{max}}</td><td class="num" colspan="4">Cộng: <b class="field-total">{{fieldTotal}}</b> / {{fieldMax}}</td></tr>{{/isField}}
         {{^isField}}<tr class="{{#isSub}}sub{{/isSub}}{{#missing}} missing{{/missing}}" id="{{anchor}}"><td>{{code}}</td><td>{{name}}{{#survey}} <span class="muted">(điểm điều tra xã hội học)</span>{{/survey}}</td><td class="num">{{max}}</td>
-        {{#scored}}<td><input class="score" name="self_score" form="{{formId}}" value="{{score}}" inputmode="decimal" aria-label="Điểm {{code}}"{{#readOnly}} disabled{{/readOnly}}>{{#appraised}}<span class="muted"> thẩm định: {{appraised}}</span>{{/appraised}}{{#errorOnScore}}<span class="field-error">{{error}}</span>{{/errorOnScore}}</td>
+        {{#scored}}<td><input class="score" name="self_score" form="{{formId}}" value="{{score}}" inputmode="decimal" placeholder="Điểm" aria-label="Điểm {{code}}"{{#readOnly}} disabled{{/readOnly}}>{{#appraised}}<span class="muted"> thẩm định: {{appraised}}</span>{{/appraised}}{{#errorOnScore}}<span class="field-error">{{error}}</span>{{/errorOnScore}}</td>
         <td><textarea name="self_note" form="{{formId}}" aria-label="Ghi chú {{code}}"{{#readOnly}} disabled{{/readOnly}}>{{note}}</textarea>{{#errorOnNote}}<span class="field-error">{{error}}</span>{{/errorOnNote}}</td>
-        <td><textarea name="evidence" form="{{formId}}" placeholder="Số, ký hiệu văn bản" aria-label="Tài liệu {{code}}"{{#readOnly}} disabled{{/readOnly}}>{{evidence}}</textarea>{{#errorOnEvidence}}<span class="field-error">{{error}}</span>{{/errorOnEvidence}}</td>
+        <td><textarea name="evidence" form="{{formId}}" placeholder="Số, ký hiệu văn bản" aria-label="Tài liệu {{code}}"{{#readOnly}} disabled{{/readOnly}}>{{evidence}}</textarea><ul class="files">{{#files}}<li><a href="/app/tep/{{sha256}}" target="_blank" class="file">{{name}}</a> <span class="muted">{{size}}</span>{{^readOnly}}<form method="post" action="/app/tep/xoa" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="nam" value="{{year}}"><input type="hidden" name="criterion" value="{{id}}"><input type="hidden" name="sha256" value="{{sha256}}"><button type="submit" class="secondary small" aria-label="Gỡ {{name}}">Gỡ</button></form>{{/readOnly}}</li>{{/files}}</ul>
+        {{#canAttach}}<form method="post" enctype="multipart/form-data" action="/app/tep/them?_csrf={{csrf}}&amp;nam={{year}}&amp;criterion={{id}}" class="upload"><input type="file" name="file" aria-label="Tệp cho {{code}}"><button type="submit" class="secondary small">Tải lên</button></form>{{/canAttach}}
+        {{#errorOnEvidence}}<span class="field-error">{{error}}</span>{{/errorOnEvidence}}</td>
         <td>{{^readOnly}}<form id="{{formId}}" method="post" action="/app/tu-danh-gia/diem"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="nam" value="{{year}}"><input type="hidden" name="criterion" value="{{id}}"><button type="submit">Lưu</button></form>{{/readOnly}}</td>{{/scored}}
         {{^scored}}<td colspan="4"></td>{{/scored}}</tr>{{/isField}}
         {{/rows}}
@@ -79,10 +81,10 @@ enum UnitTemplates {
         <p>Đã báo cáo {{reported}} / {{count}} dịch vụ.</p>
         <table class="responsive" id="services"><thead><tr><th class="num">TT</th><th>Dịch vụ</th><th>Mức độ</th><th>Hồ sơ tiếp nhận</th><th>Hồ sơ trực tuyến</th><th>Ghi chú</th><th></th></tr></thead><tbody>
         {{#rows}}<tr id="r-{{formId}}"><td class="num">{{number}}</td><td>{{name}} <span class="muted">{{field}}</span></td>
-        <td><select name="level" form="{{formId}}"><option value="">—</option>{{#levels}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/levels}}</select></td>
-        <td><input class="score" name="dossiers_received" form="{{formId}}" value="{{received}}" inputmode="numeric"></td>
-        <td><input class="score" name="dossiers_online" form="{{formId}}" value="{{online}}" inputmode="numeric">{{#error}}<span class="field-error">{{error}}</span>{{/error}}</td>
-        <td><input name="note" form="{{formId}}" value="{{note}}"></td>
+        <td><select name="level" form="{{formId}}" aria-label="Mức độ"><option value="">—</option>{{#levels}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/levels}}</select></td>
+        <td><input class="score" name="dossiers_received" form="{{formId}}" value="{{received}}" inputmode="numeric" placeholder="Tiếp nhận" aria-label="Hồ sơ tiếp nhận"></td>
+        <td><input class="score" name="dossiers_online" form="{{formId}}" value="{{online}}" inputmode="numeric" placeholder="Trực tuyến" aria-label="Hồ sơ trực tuyến">{{#error}}<span class="field-error">{{error}}</span>{{/error}}</td>
+        <td><input name="note" form="{{formId}}" value="{{note}}" placeholder="Ghi chú" aria-label="Ghi chú"></td>
         <td><form id="{{formId}}" method="post" action="/app/de-an-06"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="ky" value="{{period}}"><input type="hidden" name="service" value="{{id}}"><button type="submit">Lưu</button></form></td></tr>{{/rows}}
         </tbody></table>
         """

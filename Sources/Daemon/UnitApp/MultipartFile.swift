@@ -1,0 +1,65 @@
+import Foundation
+
+/// The one file of a `multipart/form-data` body (the evidence upload form: a single field
+/// `file`). Small on purpose: the form has no other field; a body without a file part is nil.
+struct MultipartFile {
+    var fileName: String
+    var bytes: ArraySlice<UInt8>
+
+    static func boundary(contentType: String) -> String? {
+        guard contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
+        for part in contentType.split(separator: ";") {
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            if trimmed.lowercased().hasPrefix("boundary=") {
+                let value = trimmed.dropFirst("boundary=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return value.isEmpty || value.count > 200 ? nil : value
+            }
+        }
+        return nil
+    }
+
+    static func parse(_ body: [UInt8], boundary: String) -> MultipartFile? {
+        let delimiter = Array("--\(boundary)".utf8)
+        var start = 0
+        while let found = find(delimiter, in: body, from: start) {
+            let partStart = found + delimiter.count + 2  // past CRLF
+            guard partStart < body.count, let headerEnd = find(Array("\r\n\r\n".utf8), in: body, from: partStart) else { return nil }
+            let headers = String(decoding: body[partStart..<headerEnd], as: UTF8.self)
+            let dataStart = headerEnd + 4
+            guard let next = find(Array("\r\n--\(boundary)".utf8), in: body, from: dataStart) else { return nil }
+            if let name = fileName(in: headers) {
+                return MultipartFile(fileName: name, bytes: body[dataStart..<next])
+            }
+            start = next + 2
+        }
+        return nil
+    }
+
+    /// `filename="…"` of a part's Content-Disposition (browsers send UTF-8 names as they are).
+    static func fileName(in headers: String) -> String? {
+        for line in headers.split(separator: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
+            guard line.contains("name=\"file\""), let range = line.range(of: "filename=\"") else { return nil }
+            let rest = line[range.upperBound...]
+            guard let end = rest.firstIndex(of: "\"") else { return nil }
+            let name = String(rest[..<end]).precomposedStringWithCanonicalMapping
+            return name.isEmpty ? nil : (name as NSString).lastPathComponent
+        }
+        return nil
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
+        let first = needle[0]
+        var i = from
+        let last = haystack.count - needle.count
+        while i <= last {
+            if haystack[i] == first {
+                var j = 1
+                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+}
