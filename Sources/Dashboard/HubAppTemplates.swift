@@ -4,12 +4,16 @@
 enum HubAppTemplates {
     static let all: [(String, String)] = [("progress", progress), ("unit", unit), ("season", season), ("publish", publish), ("tokens", tokens)]
 
+    /// Labels shown only at phone width, where the table's header row is hidden (rows become blocks).
+    static let phoneLabels = "<style>@media (min-width:641px){.ph{display:none}}</style>"
+
     static let yearForm = """
         <form method="get" class="year"><label>Năm đánh giá <input name="year" id="year" class="score" value="{{year}}"></label>
         <button type="submit" class="secondary">Xem</button></form>
         """
 
     static let progress = """
+        \(phoneLabels)
         <h1>Tiến độ thẩm định năm {{year}}</h1>
         \(yearForm)
         {{#current}}<p>Giai đoạn hiện tại: <strong>{{current}}</strong></p>{{/current}}
@@ -18,14 +22,15 @@ enum HubAppTemplates {
         <th class="num">Đã giải trình</th><th class="num">Đã phúc tra</th></tr></thead><tbody>
         {{#units}}<tr{{^done}}{{#submitted}} class="missing"{{/submitted}}{{/done}}>
         <td><a href="/app/units/{{unit}}?year={{year}}" id="unit-{{unit}}">{{name}}</a> <span class="muted">{{unit}}</span></td><td>{{group}}</td><td>{{status}}</td>
-        <td class="num">{{scored}}</td><td class="num">{{appraised}}/{{scored}}</td><td class="num">{{deducted}}</td>
-        <td class="num">{{explained}}/{{deducted}}</td><td class="num">{{reappraised}}</td></tr>{{/units}}
+        <td class="num"><span class="ph muted">Tiêu chí tự chấm: </span>{{scored}}</td><td class="num"><span class="ph muted">Đã thẩm định: </span>{{appraised}}/{{scored}}</td>
+        <td class="num"><span class="ph muted">Bị trừ điểm: </span>{{deducted}}</td><td class="num"><span class="ph muted">Đã giải trình: </span>{{explained}}/{{deducted}}</td>
+        <td class="num"><span class="ph muted">Đã phúc tra: </span>{{reappraised}}</td></tr>{{/units}}
         {{^units}}<tr><td colspan="8">Chưa có đơn vị nào (nạp danh sách đơn vị bằng <code>reformsync hub load</code>).</td></tr>{{/units}}
         </tbody></table>
         """
 
     static let unit = """
-        <style>@media (min-width:641px){.ph{display:none}}</style>
+        \(phoneLabels)
         <h1>Thẩm định: {{name}} <span class="muted">{{unit}}</span> — năm {{year}}</h1>
         \(yearForm)
         <p>{{#submitted}}Đơn vị đã nộp bản tự đánh giá.{{/submitted}}{{^submitted}}<span class="error">Đơn vị chưa nộp bản tự đánh giá.</span>{{/submitted}}
