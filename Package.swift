@@ -67,8 +67,8 @@ let package = Package(
         .target(name: "Aggregation", dependencies: ["CRDT", "ReformData", "Replica",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        // The hub's dashboard: server-rendered HTML and SVG, Vietnamese labels, no external assets.
-        .target(name: "Dashboard", dependencies: ["Aggregation", "Hub", "FileStore",
+        // The hub's dashboard and the appraisers' app: server-rendered HTML and SVG, Vietnamese labels, no external assets.
+        .target(name: "Dashboard", dependencies: ["Aggregation", "Hub", "FileStore", "OfficeWeb", "ReformsyncConfig",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -6,6 +6,9 @@ public enum RouteAudience: String, Sendable, Codable, CaseIterable {
     case node
     /// An operator token (dashboard, report, metrics).
     case `operator`
+    /// An office account's session (the appraisers' app under `/app`, behind the Host allow-list;
+    /// `/app/login` is the one page answered without a session, so that one can be opened).
+    case office
 }
 
 /// One route of the hub's router and the group that guards it.

@@ -18,15 +18,17 @@ import WireProtocol
 ///   evidence-file routes `POST /v1/files/status`, `PUT /v1/files/{sha256}`, `GET /v1/files/{sha256}` (§16),
 ///   and the bootstrap snapshot `GET /v1/snapshot`, `GET /v1/snapshot/{id}` (§19.3);
 /// - operator (``OperatorGuard``): `GET /metrics`, `GET /files/{sha256}` (any unit's evidence), and
-///   what `operatorRoutes` adds (the dashboard).
+///   what `operatorRoutes` adds (the dashboard);
+/// - office: what `officeRoutes` adds under `/app` (the appraisers' app: session, role and CSRF guards).
 /// The returned ``HubRouter/routes`` lists each route with its group; a test probes every one.
 public enum HubServer {
     /// Builds the application; `onListening` receives the bound port (useful with port 0).
     /// - Parameter routes: adds more operator routes (the dashboard) to the operator group.
     public static func application(service: HubService, host: String, port: Int, logger: Logger,
                                    onListening: @escaping @Sendable (Int) async -> Void = { _ in },
-                                   routes: (RouterGroup<HubRequestContext>) -> Void = { _ in }) -> some ApplicationProtocol {
-        let built = router(service: service, logger: logger, operatorRoutes: routes)
+                                   routes: (RouterGroup<HubRequestContext>) -> Void = { _ in },
+                                   officeRoutes: (RouterGroup<HubRequestContext>) -> Void = { _ in }) -> some ApplicationProtocol {
+        let built = router(service: service, logger: logger, operatorRoutes: routes, officeRoutes: officeRoutes)
         return Application(router: built.router,
                     configuration: .init(address: .hostname(host, port: port), serverName: "reformsync-hub"),
                     onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
@@ -35,7 +37,8 @@ public enum HubServer {
 
     /// The router with its three groups, and the table of its routes by group.
     public static func router(service: HubService, logger: Logger,
-                              operatorRoutes: (RouterGroup<HubRequestContext>) -> Void = { _ in }) -> HubRouter {
+                              operatorRoutes: (RouterGroup<HubRequestContext>) -> Void = { _ in },
+                              officeRoutes: (RouterGroup<HubRequestContext>) -> Void = { _ in }) -> HubRouter {
         let router = Router(context: HubRequestContext.self)
         let catalog = RouteCatalog()
         // Outermost first: the request counter sees the status the error envelope ends with.
@@ -162,6 +165,10 @@ public enum HubServer {
         operatorRoutes(operators)
         declare(.operator)
 
+        // Office sessions: the appraisers' app under /app (its own Host allow-list, login and role guards).
+        officeRoutes(router.group("app"))
+        declare(.office)
+
         // Anything registered after the groups sits outside them: it is listed as anonymous, which
         // the route-table test refuses for everything but /v1/health.
         declare(.anonymous)
@@ -171,7 +178,7 @@ public enum HubServer {
 
     /// A stored file, streamed 64 KiB at a time (whole, or the one range asked), with its type and,
     /// for operators, its name as a download (RFC 6266 / RFC 5987 `filename*` for Vietnamese names).
-    static func fileResponse(_ file: (path: String, size: Int64, contentType: String, name: String?), request: Request,
+    public static func fileResponse(_ file: (path: String, size: Int64, contentType: String, name: String?), request: Request,
                              attachment: Bool) throws -> Response {
         let range = try HubFiles.range(request.headers[.range], size: file.size)
         let from = range?.from ?? 0, to = range?.to ?? file.size - 1

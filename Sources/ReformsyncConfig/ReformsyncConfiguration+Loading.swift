@@ -80,6 +80,7 @@ extension ReformsyncConfiguration {
         config.api.port = try source.int("api.port", range: 0...65535) ?? config.api.port
         config.api.enabled = try source.bool("api.enabled") ?? config.api.enabled
         config.api.allowedHosts = try source.hostList("api.allowed_hosts") ?? config.api.allowedHosts
+        config.server.allowedHosts = try source.hostList("server.allowed_hosts") ?? config.server.allowedHosts
         config.status.maxSyncAgeSeconds = try source.double("status.max_sync_age", range: 1...31_536_000) ?? config.status.maxSyncAgeSeconds
         config.office.secureCookies = try source.bool("office.secure_cookies") ?? config.office.secureCookies
         config.office.sessionIdleMinutes = try source.int("office.session_idle_minutes", range: 1...1_440) ?? config.office.sessionIdleMinutes

@@ -110,6 +110,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// How many days after a season deadline a change written before it is still accepted
     /// (`server.late_acceptance_days`, Protocol §17.2).
     public var lateAcceptanceDays: Int = 30
+    /// Host names the appraisers' app (`/app`) answers besides localhost, 127.0.0.1, [::1] and
+    /// `host` (`server.allowed_hosts`): any other Host header is refused 421 (DNS rebinding).
+    public var allowedHosts: [String] = []
 
     /// `server.late_acceptance_days` in milliseconds.
     public var lateAcceptanceMillis: UInt64 { UInt64(max(0, lateAcceptanceDays)) * 86_400_000 }

@@ -3,6 +3,7 @@ import Foundation
 import Daemon
 import Dashboard
 import Hub
+import OfficeWeb
 import Aggregation
 import Logging
 import ReformData
@@ -32,7 +33,8 @@ struct HubCommand: AsyncParsableCommand {
                 the sync protocol needs a node token; the dashboard (GET /dashboard?year=Y, also GET /), the report \
                 as JSON (GET /v1/report?year=Y) and Prometheus metrics (GET /metrics) need an operator token \
                 (`reformsync hub token create --operator`), sent as a bearer token or, from a browser, as the \
-                HTTP Basic password (any user name). `reformsync hub routes` lists them. While it runs, \
+                HTTP Basic password (any user name). The appraisers' web app is under /app (accounts: `reformsync users add NAME \
+                --role appraiser|admin`; Host names in server.allowed_hosts). `reformsync hub routes` lists them. While it runs, \
                 DATA_DIR/hub.json tells `reformsync status` its address and pid. SIGTERM or SIGINT stop it gracefully. Put a TLS-terminating proxy in front of it \
                 when it faces anything but a trusted network.
                 """
@@ -57,6 +59,7 @@ struct HubCommand: AsyncParsableCommand {
                                        maxLivePulls: configuration.server.maxLivePulls,
                                        retryAfterSeconds: configuration.server.retryAfterSeconds)
             let service = try HubService(replica: replica, settings: settings, logger: logger)
+            let (office, hosts) = try Self.office(configuration)
             let host = configuration.server.host
             let dataDirectory = configuration.dataDirectory
             let application = HubServer.application(service: service, host: host, port: configuration.server.port, logger: logger, onListening: { port in
@@ -68,7 +71,8 @@ struct HubCommand: AsyncParsableCommand {
                     logger.warning("cannot write \(HubStateFile.path(dataDirectory: dataDirectory)); `reformsync status` will say the hub is not running", metadata: ["error": "\(error)"])
                 }
                 notifier.ready(status: "serving \(replica.unit) on \(host):\(port)")
-            }, routes: { DashboardRoutes.add(to: $0, service: service) })  // the same as `hub routes` lists
+            }, routes: { DashboardRoutes.add(to: $0, service: service) },  // the same as `hub routes` lists
+               officeRoutes: { HubApp.add(to: $0, service: service, app: office, hosts: hosts) })
             // Writes by other processes (an appraisal put with `record put`) wake the live pulls too.
             let watcher = HubWriteWatcher(writer: replica.writer, signal: service.changeSignal, logger: logger)
             let services: [any Service] = [application, watcher, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger),
@@ -78,6 +82,13 @@ struct HubCommand: AsyncParsableCommand {
             defer { HubStateFile.remove(dataDirectory: dataDirectory) }
             try await group.run()
         }
+
+        /// The appraisers' app: the hub's accounts file (`reformsync users`) and the Host names it answers.
+        static func office(_ configuration: ReformsyncConfiguration) throws -> (OfficeApp, [String]) {
+            let accounts = try AccountStore(dataDirectory: configuration.dataDirectory, site: .hub)
+            let app = OfficeApp(accounts: accounts, settings: configuration.office, appName: "Thẩm định Chỉ số CCHC", basePath: "/app")
+            return (app, [configuration.server.host] + configuration.server.allowedHosts)
+        }
     }
 
     struct Routes: ParsableCommand {
@@ -85,7 +96,8 @@ struct HubCommand: AsyncParsableCommand {
             abstract: "List every route the hub serves and the credential it needs.",
             discussion: """
                 Built exactly as `reformsync hub` builds its router: anonymous (GET /v1/health only), node (a node \
-                token: the sync protocol) or operator (an operator token: dashboard, report, metrics). --json prints \
+                token: the sync protocol), operator (an operator token: dashboard, report, metrics) or office (the appraisers' \
+                app under /app: a login session). --json prints \
                 [{"method","path","audience"}], which the tests use to probe every route.
                 """
         )
@@ -101,13 +113,15 @@ struct HubCommand: AsyncParsableCommand {
             logger.logLevel = .critical
             let service = try HubService(replica: replica, logger: logger)
             // The same composition as `serve`: the protocol groups and the dashboard in the operator group.
-            let routes = HubServer.router(service: service, logger: logger, operatorRoutes: { DashboardRoutes.add(to: $0, service: service) }).routes
+            let (office, hosts) = try Serve.office(try options.configuration())
+            let routes = HubServer.router(service: service, logger: logger, operatorRoutes: { DashboardRoutes.add(to: $0, service: service) },
+                                          officeRoutes: { HubApp.add(to: $0, service: service, app: office, hosts: hosts) }).routes
             if json {
                 try JSONOutput.print(routes)
             } else {
                 for route in routes {
                     print(route.method.padding(toLength: 6, withPad: " ", startingAt: 0) + " " + route.path.padding(toLength: 16, withPad: " ", startingAt: 0)
-                          + " " + (route.audience == .anonymous ? "anonymous" : "\(route.audience.rawValue) token"))
+                          + " " + (route.audience == .anonymous ? "anonymous" : route.audience == .office ? "office session (/app/login)" : "\(route.audience.rawValue) token"))
                 }
             }
         }

@@ -7,6 +7,7 @@ import WireProtocol
 import GRDB
 import OfficeWeb
 import FileStore
+import Hub
 
 /// An error as the command line reports it: one line, and the documented exit code
 /// (2 for bad input, 1 for everything else).
@@ -38,6 +39,8 @@ struct ReportableError: Error, CustomStringConvertible {
             default:
                 self.init(message: error.description, exitCode: 1)
             }
+        case let error as SeasonDeskError:
+            self.init(message: error.message, exitCode: error.isBadInput ? 2 : 1)
         case let error as OfficeError:
             self.init(message: error.message, exitCode: error.code == .storage ? 1 : 2)
         case let error as FileStoreError:

@@ -29,24 +29,8 @@ struct SeasonAppraise: ParsableCommand {
 
     func run() throws {
         let replica = try SeasonCommand.hubReplica(options, command: "appraise")
-        let key = "\(unit.nfc)/\(year)/\(criterion.nfc)"
-        guard let stored = try replica.get("assessment_scores", key: key) else {
-            throw ReportableError.failure("no self-assessment \(key) at this hub: the unit has not scored that criterion (or not synced yet)")
-        }
-        let season = try SeasonCommand.season(replica, unit: unit.nfc, year: year)
-        try SeasonCommand.requirePhase(.appraisal, of: season, now: Replica.systemMillis(), action: "appraisal")
-        let selfScore = stored.values["self_score"].flatMap { value -> Double? in
-            switch value { case .real(let d): return d; case .integer(let i): return Double(i); default: return nil }
-        }
-        if let selfScore, score < selfScore, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ReportableError.input("\(key): \(score) is a deduction from the self-score \(selfScore): give its reason with --reason")
-        }
-        var fields: [String: JSONValue] = ["unit": .string(unit.nfc), "year": .integer(Int64(year)), "criterion": .string(criterion.nfc),
-                                           "appraised_score": .double(score)]
-        if let reason { fields["appraisal_note"] = .string(reason.nfc) }
-        try replica.put("assessment_scores", json: fields)
-        let deduction = selfScore.map { $0 - score } ?? 0
-        print("\(key) appraised \(score)" + (deduction > 0 ? " (deduction \(deduction) from \(selfScore!))" : "") + "; the unit receives it at its next sync")
+        let done = try SeasonDesk.appraise(replica, unit: unit, year: year, criterion: criterion, score: score, reason: reason)
+        print("\(done.key) appraised \(score)" + (done.deduction > 0 ? " (deduction \(done.deduction) from \(done.selfScore!))" : "") + "; the unit receives it at its next sync")
     }
 }
 
@@ -72,17 +56,8 @@ struct SeasonReappraise: ParsableCommand {
 
     func run() throws {
         let replica = try SeasonCommand.hubReplica(options, command: "reappraise")
-        let key = "\(unit.nfc)/\(year)/\(criterion.nfc)"
-        guard let stored = try replica.get("assessment_scores", key: key), stored.values["appraised_score"] != nil else {
-            throw ReportableError.failure("\(key) has no appraised score at this hub: re-appraisal follows an appraisal (`season appraise`)")
-        }
-        let season = try SeasonCommand.season(replica, unit: unit.nfc, year: year)
-        try SeasonCommand.requirePhase(.reappraisal, of: season, now: Replica.systemMillis(), action: "re-appraisal")
-        try replica.put("assessment_scores", json: [
-            "unit": .string(unit.nfc), "year": .integer(Int64(year)), "criterion": .string(criterion.nfc),
-            "reappraised_score": .double(score), "explanation_accepted": .bool(accepted == "yes"), "reappraisal_note": .string(reason.nfc),
-        ])
-        print("\(key) re-appraised: final score \(score), explanation \(accepted == "yes" ? "accepted" : "not accepted")")
+        try SeasonDesk.reappraise(replica, unit: unit, year: year, criterion: criterion, score: score, accepted: accepted == "yes", reason: reason)
+        print("\(unit.nfc)/\(year)/\(criterion.nfc) re-appraised: final score \(score), explanation \(accepted == "yes" ? "accepted" : "not accepted")")
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ReformData
 import Replica
+import Hub
 
 /// `reformsync season …`: the assessment season (Protocol §17) — its dates and extensions at the
 /// hub, the submission and explanations at a unit's node, appraisal and re-appraisal at the hub.
@@ -47,22 +48,12 @@ struct SeasonCommand: ParsableCommand {
 
     /// The season of `unit` in `year` as the replica knows it, or a clear error.
     static func season(_ replica: Replica, unit: String, year: Int) throws -> Season {
-        let facts = try replica.writer.read { db in try replica.seasonFacts(unit: unit, years: [year], db) }
-        guard let season = facts.seasons[year] else {
-            throw ReportableError.failure("no season for \(year) is known here for \(unit): the hub sets it with `reformsync season set --year \(year) …`"
-                                          + (replica.role == .node ? " and this node receives it at its next sync" : ""))
-        }
-        return season
+        try SeasonDesk.season(replica, unit: unit, year: year)
     }
 
     /// Refuses a hub action outside its phase: `phase` must have opened and not ended at `now`.
     static func requirePhase(_ phase: SeasonPhase, of season: Season, now: UInt64, action: String) throws {
-        if let opens = season.opens(phase), now < opens {
-            throw ReportableError.failure("\(action) belongs to the \(phase.words) phase of \(season.year), which opens \(SeasonDay.dateTime(millis: opens)) Vietnam time (seasons \(season.key))")
-        }
-        if let closes = season.closes(phase), now >= closes {
-            throw ReportableError.failure("\(action) belongs to the \(phase.words) phase of \(season.year), which ended \(season.lastDay(phase)!) 24:00 Vietnam time (seasons \(season.key)); change the dates with `season set` if the council extended it")
-        }
+        try SeasonDesk.requirePhase(phase, of: season, now: now, action: action)
     }
 
     static func checkYear(_ year: Int) throws {
@@ -105,26 +96,13 @@ struct SeasonSet: ParsableCommand {
 
     func run() throws {
         let replica = try SeasonCommand.hubReplica(options, command: "set")
-        let key = "\(year)/\(group.nfc)"
-        let stored = try replica.get("seasons", key: key)?.values ?? [:]
-        var fields: [String: JSONValue] = ["year": .integer(Int64(year)), "group": .string(group.nfc)]
-        let given: [(SeasonPhase, String?)] = [(.selfAssessment, selfAssessment), (.appraisal, appraisal), (.explanation, explanation),
-                                               (.reappraisal, reappraisal), (.final, final)]
-        var days: [(SeasonPhase, String)] = []
-        for (phase, text) in given {
-            if let text { fields[phase.column] = .string(text) }
-            if let day = text ?? { if case .text(let d)? = stored[phase.column] { return d } else { return nil } }() { days.append((phase, day)) }
+        var given: [SeasonPhase: String] = [:]
+        for (phase, text) in [(SeasonPhase.selfAssessment, selfAssessment), (.appraisal, appraisal), (.explanation, explanation),
+                              (.reappraisal, reappraisal), (.final, final)] {
+            if let text { given[phase] = text }
         }
-        guard days.contains(where: { $0.0 == .selfAssessment }) else {
-            throw ReportableError.input("a new season needs --self-assessment-until (the first deadline)")
-        }
-        for (earlier, later) in zip(days, days.dropFirst()) where SeasonDay.dayNumber(later.1)! < SeasonDay.dayNumber(earlier.1)! {
-            throw ReportableError.input("the \(later.0.words) phase (\(later.1)) cannot end before the \(earlier.0.words) phase (\(earlier.1)): phases follow each other")
-        }
-        if let methodology { fields["methodology"] = .string(methodology.nfc) }
-        if let decision { fields["decision"] = .string(decision.nfc) }
-        try replica.put("seasons", json: fields)
-        print("season \(key): " + days.map { "\($0.0.words) until \($0.1)" }.joined(separator: ", "))
+        let days = try SeasonDesk.setDates(replica, year: year, group: group, methodology: methodology, days: given, decision: decision)
+        print("season \(year)/\(group.nfc): " + days.map { "\($0.0.words) until \($0.1)" }.joined(separator: ", "))
         print("every unit receives it at its next sync")
     }
 }
@@ -155,18 +133,9 @@ struct SeasonExtend: ParsableCommand {
 
     func run() throws {
         let replica = try SeasonCommand.hubReplica(options, command: "extend")
-        let unit = unit.nfc
-        guard try replica.get("units", key: unit) != nil else { throw ReportableError.input("no unit \(unit) at this hub (`reformsync record list units`)") }
-        let season = try SeasonCommand.season(replica, unit: unit, year: year)
-        let phase = SeasonPhase(rawValue: phase)!
-        if let day = season.until[phase], SeasonDay.dayNumber(until)! <= SeasonDay.dayNumber(day)! {
-            throw ReportableError.input("--until \(until) is not after the \(phase.words) deadline \(day) of \(season.key): an extension moves it later")
-        }
-        try replica.put("season_extensions", json: [
-            "unit": .string(unit), "year": .integer(Int64(year)), "phase": .string(phase.rawValue), "until": .string(until),
-            "decided_by": .string(decidedBy.nfc), "reason": .string(reason.nfc),
-        ])
-        print("\(unit): \(phase.words) phase of \(year) extended to \(until) (was \(season.until[phase] ?? "not set")), decided by \(decidedBy.nfc): \(reason.nfc)")
+        let was = try SeasonDesk.extend(replica, unit: unit, year: year, phase: phase, until: until, decidedBy: decidedBy, reason: reason)
+        let words = SeasonPhase(rawValue: phase)!.words
+        print("\(unit.nfc): \(words) phase of \(year) extended to \(until) (was \(was ?? "not set")), decided by \(decidedBy.nfc): \(reason.nfc)")
     }
 }
 
@@ -189,18 +158,7 @@ struct SeasonReopen: ParsableCommand {
 
     func run() throws {
         let replica = try SeasonCommand.hubReplica(options, command: "reopen")
-        let key = "\(unit.nfc)/\(year)"
-        guard let assessment = try replica.get("assessments", key: key), assessment.values["status"] == .text("submitted") else {
-            throw ReportableError.failure("\(unit.nfc) has not submitted its self-assessment of \(year) (as far as this hub knows): nothing to reopen")
-        }
-        let fields: [String: JSONValue] = ["unit": .string(unit.nfc), "year": .integer(Int64(year))]
-        // A second reopening must stamp `reopened` anew (an unchanged value makes no change), so
-        // that it is later than the second submission (Protocol §17.5).
-        if assessment.values["reopened"] == .integer(1) {
-            try replica.put("assessments", json: fields.merging(["reopened": .bool(false)]) { $1 })
-        }
-        try replica.put("assessments", json: fields.merging(["reopened": .bool(true),
-                                                             "reopen_reason": .string("\(decidedBy.nfc): \(reason.nfc)")]) { $1 })
-        print("\(key) reopened by \(decidedBy.nfc): \(reason.nfc); the unit may edit its self-scores after its next sync, and submits again")
+        try SeasonDesk.reopen(replica, unit: unit, year: year, decidedBy: decidedBy, reason: reason)
+        print("\(unit.nfc)/\(year) reopened by \(decidedBy.nfc): \(reason.nfc); the unit may edit its self-scores after its next sync, and submits again")
     }
 }

@@ -48,7 +48,9 @@ func rawHTTP(_ method: String, _ base: String, _ path: String, headers: [(String
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard connected == 0 else { throw RawHTTPError(description: "connect to \(base): errno \(errno)") }
-    var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+    // A test may send its own Host (the office apps' allow-list); otherwise the address it connects to.
+    let ownHost = headers.contains { $0.0.lowercased() == "host" }
+    var head = "\(method) \(path) HTTP/1.1\r\n" + (ownHost ? "" : "Host: 127.0.0.1:\(port)\r\n") + "Connection: close\r\n"
     for (name, value) in headers { head += "\(name): \(value)\r\n" }
     if let body { head += "Content-Length: \(body.count)\r\n" } else if method == "POST" || method == "PUT" { head += "Content-Length: 0\r\n" }
     head += "\r\n"
