@@ -12,6 +12,8 @@ final class OfficeWorld: @unchecked Sendable {
     var hub: ChildProcess?
     var daemon: ChildProcess?
     var appURL = ""
+    /// Extra environment for the hub and daemon processes (e.g. REFORMSYNC_CLOCK_OFFSET_FILE).
+    var environment: [String: String] = [:]
     static let clerkPassword = "mật khẩu của Lan"
     static let leaderPassword = "Tuyên Quang 2021"
 
@@ -73,7 +75,7 @@ final class OfficeWorld: @unchecked Sendable {
         var attempts = 0
         while true {
             attempts += 1
-            let child = try ChildProcess(["hub", "--config", root + "/hub.yaml"], outputDirectory: root + "/logs")
+            let child = try ChildProcess(["hub", "--config", root + "/hub.yaml"], environment: environment, outputDirectory: root + "/logs")
             hub = child
             do {
                 _ = try child.waitForOutput(#"listening on http://127\.0\.0\.1:\d+"#)
@@ -91,7 +93,7 @@ final class OfficeWorld: @unchecked Sendable {
     }
 
     func startDaemon() throws {
-        let child = try ChildProcess(["daemon", "--config", root + "/node.yaml"], outputDirectory: root + "/logs")
+        let child = try ChildProcess(["daemon", "--config", root + "/node.yaml"], environment: environment, outputDirectory: root + "/logs")
         daemon = child
         let line = try child.waitForOutput(#"API listening on http://127\.0\.0\.1:\d+"#)
         appURL = String(line.dropFirst("API listening on ".count))
