@@ -134,10 +134,21 @@ final class BrowserSession: @unchecked Sendable {
         return ""
     }
 
+    /// The first element `css` selects. Right after a click that submits a form the new page may
+    /// not be there yet: a missing element is looked for again for up to 5 s before it fails.
     func element(_ css: String) throws -> Element {
-        guard let value = try command("POST", "/element", ["using": "css selector", "value": css]) as? [String: Any],
-              let id = value[Self.elementKey] as? String else { throw TestFailure("no element \(css) on \(url)") }
-        return Element(session: self, id: id)
+        var attempt = 0
+        while true {
+            do {
+                guard let value = try command("POST", "/element", ["using": "css selector", "value": css]) as? [String: Any],
+                      let id = value[Self.elementKey] as? String else { throw TestFailure("no element \(css) on \(url)") }
+                return Element(session: self, id: id)
+            } catch {
+                attempt += 1
+                guard attempt < 50 else { throw error }
+                usleep(100_000)
+            }
+        }
     }
 
     func elements(_ css: String) throws -> [Element] {
