@@ -1,13 +1,13 @@
 import GRDB
 import Logging
+import Replica
 import ServiceLifecycle
 
 /// Notices commits to the hub's replica by other processes — `reformsync record put` of an
 /// appraisal, `reformsync publish`, `import-changes` run at the hub — and wakes the long-poll
 /// pulls (``HubChangeSignal``), as the hub's own pushes do directly.
 ///
-/// One `PRAGMA data_version` per second on the hub's writer connection, for the whole hub, not
-/// per node: SQLite changes that number only when another connection committed. The hub's own
+/// One ``ForeignCommitWatch`` poll per second for the whole hub, not per node; the hub's own
 /// commits notify the signal themselves.
 public struct HubWriteWatcher: Service {
     let writer: any DatabaseWriter
@@ -35,25 +35,11 @@ public struct HubWriteWatcher: Service {
     }
 
     func watch() async throws {
-        var last = await dataVersion()
-        while !Task.isCancelled {
-            try await Task.sleep(for: interval)
-            guard let now = await dataVersion() else { continue }
-            if let previous = last, now != previous {
-                logger.debug("another process wrote to the hub's replica: waking the live pulls")
-                signal.notify()
-            }
-            last = now
-        }
-    }
-
-    func dataVersion() async -> Int64? {
-        do {
-            return try await writer.writeWithoutTransaction { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") }
-        } catch {
-            if Task.isCancelled || error is CancellationError { return nil }
+        try await ForeignCommitWatch.run(writer: writer, interval: interval, changed: { [logger, signal] in
+            logger.debug("another process wrote to the hub's replica: waking the live pulls")
+            signal.notify()
+        }, unreadable: { [logger] error in
             logger.warning("cannot read PRAGMA data_version of the hub's replica: \(error); live pulls learn of other processes' writes at their next poll")
-            return nil
-        }
+        })
     }
 }
