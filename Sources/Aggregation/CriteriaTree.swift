@@ -1,4 +1,5 @@
 import GRDB
+import ReformData
 
 /// The criteria tree of one method, as the index formula reads it.
 ///
@@ -85,16 +86,4 @@ struct CriteriaTree {
 
     /// The display code of a criterion id (the id itself when the tree does not hold it).
     func code(of id: String) -> String { nodes[id]?.code ?? id }
-}
-
-extension String {
-    /// "3.10" after "3.9": dotted codes compared part by part, numbers as numbers.
-    func numericallyBefore(_ other: String) -> Bool {
-        let a = split(separator: "."), b = other.split(separator: ".")
-        for (x, y) in zip(a, b) where x != y {
-            if let i = Int(x), let j = Int(y) { return i < j }
-            return x < y
-        }
-        return a.count < b.count
-    }
 }

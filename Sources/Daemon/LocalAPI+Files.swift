@@ -82,18 +82,23 @@ extension LocalAPI {
             var headers: HTTPFields = [.contentType: "application/octet-stream"]
             if case .text(let type)? = row.values["content_type"] { headers[.contentType] = type }
             if case .text(let name)? = row.values["name"] { headers[.contentDisposition] = ContentDisposition.attachment(name) }
-            let path = store.path(hash)
-            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(size)) { writer in
-                let source = try PosixFile.reading(path)
-                var position: Int64 = 0
-                while true {
-                    let bytes = try source.read(at: position, count: FileStore.chunkBytes)
-                    if bytes.isEmpty { break }
-                    try await writer.write(ByteBuffer(bytes: bytes))
-                    position += Int64(bytes.count)
-                }
-                try await writer.finish(nil)
-            })
+            return streamedFile(store.path(hash), size: size, headers: headers)
         }
+    }
+
+    /// A stored file as a response body, read 64 KiB at a time: a file of any allowed size is
+    /// never held in memory.
+    static func streamedFile(_ path: String, size: Int64, headers: HTTPFields) -> Response {
+        Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(size)) { writer in
+            let source = try PosixFile.reading(path)
+            var position: Int64 = 0
+            while true {
+                let bytes = try source.read(at: position, count: FileStore.chunkBytes)
+                if bytes.isEmpty { break }
+                try await writer.write(ByteBuffer(bytes: bytes))
+                position += Int64(bytes.count)
+            }
+            try await writer.finish(nil)
+        })
     }
 }

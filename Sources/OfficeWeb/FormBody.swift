@@ -26,6 +26,14 @@ public struct FormBody: Sendable, Equatable {
 
     public subscript(_ name: String) -> String? { fields[name] }
 
+    /// A number typed by a person, "2,5" (Vietnamese decimal comma) or "2.5": nil when the text
+    /// is not a finite number (so "nan" and "inf" never reach a score).
+    public static func decimal(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: ".")
+        guard let value = Double(trimmed), value.isFinite else { return nil }
+        return value
+    }
+
     /// The form of the request being served (set by ``OfficeGuard`` after it checked the CSRF token).
     @TaskLocal public static var current = FormBody()
 }

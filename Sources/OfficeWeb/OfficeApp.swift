@@ -64,6 +64,31 @@ public struct OfficeApp: Sendable {
         return FormBody(encoded: String(buffer: buffer))
     }
 
+    /// Whether a POST was sent by another site's page. Logging in and out have no session token to
+    /// check yet, so a foreign page could otherwise log a clerk into the attacker's account (login
+    /// CSRF); every POST is checked the same way, on top of its CSRF token. Browsers say where a
+    /// request came from in `Sec-Fetch-Site` and `Origin`: a cross-site or same-site (another host
+    /// of the same domain) sender, or an `Origin` whose host is not the one in `Host`,
+    /// is refused. Programs that send neither header are not browsers and pass.
+    public static func crossSite(_ request: Request) -> Bool {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased(), site == "cross-site" || site == "same-site" {
+            return true
+        }
+        guard let origin = request.headers[HTTPField.Name("Origin")!] else { return false }
+        // "null" is sent by sandboxed and privacy-sensitive contexts: never this app's own page.
+        guard let url = URL(string: origin), let originHost = url.host?.lowercased(),
+              let authority = request.head.authority?.lowercased() else { return true }
+        // Hosts only: a reverse proxy forwards `Host` without the public port (nginx's `$host`).
+        var host = Substring(authority)
+        if let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") { host = authority[..<colon] }
+        return host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) != originHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+    }
+
+    /// The page answering a cross-site POST (``crossSite(_:)``).
+    public func crossSitePage() -> Response {
+        pages.errorPage(.forbidden("Yêu cầu gửi từ một trang web khác đã bị từ chối. Hãy mở ứng dụng trực tiếp rồi thử lại."), home: loginPath)
+    }
+
     /// Constant-time comparison of a CSRF token.
     static func sameToken(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)

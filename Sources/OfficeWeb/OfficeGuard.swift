@@ -11,7 +11,7 @@ import Hummingbird
 ///
 /// No session (or an expired one): a GET goes to the login page (with `next`), a POST is
 /// answered 401 with a page saying the session ended. Wrong role: 403. Missing or wrong CSRF
-/// token: 403. Handlers read the user from ``OfficeSession/current`` and the (checked) form
+/// token, or a POST sent by another site's page (``OfficeApp/crossSite(_:)``): 403. Handlers read the user from ``OfficeSession/current`` and the (checked) form
 /// from ``FormBody/current``; an ``OfficePageError`` they throw becomes an HTML page.
 public struct OfficeGuard<Context: RequestContext>: RouterMiddleware {
     public let app: OfficeApp
@@ -41,6 +41,7 @@ public struct OfficeGuard<Context: RequestContext>: RouterMiddleware {
         }
         var form = FormBody()
         if request.method == .post {
+            guard !OfficeApp.crossSite(request) else { return app.crossSitePage() }
             do { form = try await OfficeApp.readForm(&request) } catch let error as OfficePageError {
                 return app.pages.errorPage(error, home: app.basePath + "/", session: session, logoutPath: app.logoutPath)
             }

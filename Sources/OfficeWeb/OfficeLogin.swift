@@ -17,6 +17,7 @@ public enum OfficeLogin {
         }
 
         group.post("login") { request, requestContext -> Response in
+            guard !OfficeApp.crossSite(request) else { return app.crossSitePage() }
             var request = request
             let form = try await OfficeApp.readForm(&request)
             let name = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -43,6 +44,7 @@ public enum OfficeLogin {
         }
 
         group.post("logout") { request, _ -> Response in
+            guard !OfficeApp.crossSite(request) else { return app.crossSitePage() }
             var request = request
             let form = try await OfficeApp.readForm(&request)
             if let cookie = request.cookies[app.cookieName]?.value, let session = app.session(of: request) {

@@ -71,7 +71,10 @@ public struct OfficePages: Sendable {
     }
 
     /// An HTML response with the headers every office page carries: no caching (pages show
-    /// personal data), no framing, no referrer, and a policy that allows nothing from elsewhere.
+    /// personal data), no framing, no referrer sent to other sites, and a policy that allows
+    /// nothing from elsewhere. The referrer policy is `same-origin`, not `no-referrer`: under
+    /// `no-referrer` a browser sends `Origin: null` with the app's own forms, and the app could no
+    /// longer tell them from another site's (``OfficeApp/crossSite(_:)``).
     public static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         var response = Response(status: status, headers: securityHeaders, body: .init(byteBuffer: ByteBuffer(string: text)))
         response.headers[.contentType] = "text/html; charset=utf-8"
@@ -84,7 +87,7 @@ public struct OfficePages: Sendable {
         headers[.contentSecurityPolicy] = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         return headers
     }
 

@@ -68,9 +68,20 @@ extension ConfigCommand.Check {
                 ("server.max_readers", text(c.server.maxReaders)), ("server.max_concurrent_requests", text(c.server.maxConcurrentRequests)),
                 ("server.max_queued_requests", text(c.server.maxQueuedRequests)), ("server.max_live_pulls", text(c.server.maxLivePulls)),
                 ("server.retry_after", text(c.server.retryAfterSeconds)),
+                ("server.allowed_hosts", c.server.allowedHosts.isEmpty ? "(none)" : c.server.allowedHosts.joined(separator: ", ")),
+                ("server.compact_retention_days", text(c.server.compactRetentionDays)),
+                ("server.compact_interval_hours", text(c.server.compactIntervalHours)),
                 ("sync.batch_changes", text(c.sync.batchChanges)), ("status.max_sync_age", text(c.status.maxSyncAgeSeconds)),
             ]
         }
+        // Both roles: evidence files and the office app.
+        rows += [
+            ("files.max_file_bytes", text(c.files.maxFileBytes)), ("files.allowed_types", c.files.allowedTypes.joined(separator: ", ")),
+            ("files.quota_bytes_per_year", text(c.files.quotaBytesPerYear)), ("files.request_seconds", text(c.files.requestSeconds)),
+            ("files.retention_days", text(c.files.retentionDays)),
+            ("office.secure_cookies", text(c.office.secureCookies)), ("office.session_idle_minutes", text(c.office.sessionIdleMinutes)),
+            ("office.session_max_hours", text(c.office.sessionMaxHours)),
+        ]
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { key, value in
             let origin = c.origins[key] ?? (key == "data_dir" ? "default: \(ReformsyncConfiguration.defaultDataDirectoryDescription)" : "default")

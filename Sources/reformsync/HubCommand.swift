@@ -173,7 +173,11 @@ struct HubCommand: AsyncParsableCommand {
                     print(issued.token)
                     FileHandle.standardError.write(Data("operator token \(issued.id): shown once; open the dashboard with it as the password (any user name) or send Authorization: Bearer TOKEN\n".utf8))
                 } else if let unit {
-                    if !allowUnknownUnit { try Self.requireCurrentUnit(unit.nfc, in: replica) }
+                    if !allowUnknownUnit {
+                        do { try TokenEligibility.check(unit.nfc, in: replica) } catch let refusal as TokenEligibility.Refusal {
+                            throw ReportableError.input(refusal.message)
+                        }
+                    }
                     let issued = try tokens.create(unit: unit.nfc, note: note, expiresAt: expiry)
                     print(issued.token)
                     FileHandle.standardError.write(Data("token \(issued.id) for \(unit.nfc): shown once, store it in the node's hub.token_file\n".utf8))
@@ -252,23 +256,6 @@ struct HubCommand: AsyncParsableCommand {
                 guard count > 0 else { throw ReportableError.failure("no active token \(id.map { "with id \($0)" } ?? "for unit \(unit ?? "")")") }
                 print("revoked \(count) token(s)")
             }
-        }
-    }
-}
-
-extension HubCommand.Token.Create {
-    /// A node token for a unit the hub does not know would open the sync protocol to a unit that owns
-    /// nothing (a typo such as `sonduong_typo`): refuse it, naming the unit and how to load units.
-    static func requireCurrentUnit(_ unit: String, in replica: Replica, today: Date = Date()) throws {
-        guard let record = try replica.get("units", key: unit) else {
-            let near = try replica.list("units").map(\.key).filter { $0.lowercased() == unit.lowercased() }
-            let hint = near.first.map { " (did you mean \($0)?)" } ?? ""
-            throw ReportableError.input("unit '\(unit)' does not exist at this hub\(hint); no token was issued. Load the units first " +
-                "(`reformsync hub load units.csv`, see README \"Setting up a new hub\") or check the code with `reformsync record list units`")
-        }
-        if case .text(let validTo) = record.values["valid_to"] ?? .null, validTo < ReportDate.string(today) {
-            throw ReportableError.input("unit '\(unit)' ceased on \(validTo) (units.valid_to); no token was issued. Its existing tokens keep " +
-                "working until revoked; if the date is wrong, correct it with `reformsync hub load` or `reformsync record put units`")
         }
     }
 }

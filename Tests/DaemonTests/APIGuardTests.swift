@@ -60,8 +60,23 @@ struct APIGuardTests {
             let foreign = try daemon.anonymous(page.method, page.path, host: "evil.example")
             #expect(foreign.status == 421, "\(label) with a foreign Host: \(foreign)")
         }
-        // Login rate limiting: five failures for one name, then that name is refused (429) for a while.
+        // Login CSRF: a login (or logout) form posted by another site's page is refused before any
+        // password is checked; the app's own page (same Origin host, any port) and programs pass.
         let form = Data("username=ai.do&password=0123456789".utf8)
+        let urlencoded = ("Content-Type", "application/x-www-form-urlencoded")
+        let port = try #require(daemon.api.flatMap { URL(string: $0)?.port })
+        for (name, value) in [("Origin", "http://evil.example"), ("Origin", "null"), ("Origin", "http://127.0.0.1.evil.example:\(port)"),
+                              ("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Site", "same-site")] {
+            for path in ["/app/login", "/app/logout"] {
+                let crossed = try http("POST", daemon.api!, path, body: form, headers: [urlencoded, (name, value)])
+                #expect(crossed.status == 403 && crossed.text.contains("trang web khác"), "POST \(path) with \(name): \(value): \(crossed)")
+            }
+        }
+        for origin in ["http://127.0.0.1:\(port)", "https://127.0.0.1"] {
+            let own = try http("POST", daemon.api!, "/app/login", body: Data("username=binh.le&password=0123456789".utf8), headers: [urlencoded, ("Origin", origin), ("Sec-Fetch-Site", "same-origin")])
+            #expect(own.status == 401 && own.text.contains("không đúng"), "Origin \(origin): \(own)")
+        }
+        // Login rate limiting: five failures for one name, then that name is refused (429) for a while.
         for attempt in 1...5 {
             let failed = try http("POST", daemon.api!, "/app/login", body: form, headers: [("Content-Type", "application/x-www-form-urlencoded")])
             #expect(failed.status == 401, "attempt \(attempt): \(failed)")

@@ -235,6 +235,11 @@ extension EndToEnd {
             #expect(issued.text.contains("máy chủ Na Hang"))
             let unknown = try admin.post("/app/tokens", [("_csrf", csrf), ("unit", "NOWHERE")])
             #expect(unknown.status == 422 && unknown.text.contains("Không có đơn vị"), "\(unknown)")
+            // A unit merged away in the reorganisation gets no new token (as `hub token create` refuses).
+            hub.put("units", [["id": "HAMYEN", "name": "Huyện Hàm Yên", "group": "district", "valid_from": "2020-01-01", "valid_to": "2025-06-30", "sort": 9]])
+            let ceased = try admin.post("/app/tokens", [("_csrf", csrf), ("unit", "HAMYEN")])
+            #expect(ceased.status == 422 && ceased.text.contains("thôi hoạt động từ 2025-06-30"), "\(ceased)")
+            #expect(hub.run(["hub", "token", "create", "--unit", "HAMYEN"]).stderr.contains("ceased on 2025-06-30"))
             let id = String(token.dropFirst(4).prefix(8))
             #expect(try admin.post("/app/tokens/revoke", [("_csrf", csrf), ("id", id)]).status == 303)
             #expect(try hub.http("POST", "/v1/handshake", headers: Auth.bearer(token), body: handshakeJSON(site: "0123456789abcdef", unit: "NAHANG")).status == 401)

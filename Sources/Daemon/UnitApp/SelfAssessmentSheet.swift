@@ -1,5 +1,6 @@
 import CRDT
 import Foundation
+import ReformData
 import Replica
 
 /// A unit's self-assessment of one year as the page shows it: the criteria tree of the year's
@@ -123,17 +124,5 @@ struct SelfAssessmentSheet {
         case .integer(let i)?: Double(i)
         default: nil
         }
-    }
-}
-
-extension String {
-    /// "1.10" after "1.9": codes compared number by number.
-    func numericallyBefore(_ other: String) -> Bool {
-        let a = split(separator: "."), b = other.split(separator: ".")
-        for (x, y) in zip(a, b) where x != y {
-            if let i = Int(x), let j = Int(y) { return i < j }
-            return x < y
-        }
-        return a.count < b.count
     }
 }

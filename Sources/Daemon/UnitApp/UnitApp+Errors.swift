@@ -42,9 +42,8 @@ extension UnitApp {
 
     /// A number typed by a person: "2,5" or "2.5"; nil when empty; a Vietnamese error otherwise.
     static func number(_ text: String?, label: String, range: ClosedRange<Double>) -> (value: Double?, error: String?) {
-        let trimmed = (text ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: ".")
-        guard !trimmed.isEmpty else { return (nil, nil) }
-        guard let value = Double(trimmed), value.isFinite else { return (nil, "\(label): \"\(text ?? "")\" không phải là số.") }
+        guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return (nil, nil) }
+        guard let value = FormBody.decimal(text) else { return (nil, "\(label): \"\(text)\" không phải là số.") }
         guard range.contains(value) else {
             return (nil, "\(label) phải từ \(Self.points(range.lowerBound)) đến \(Self.points(range.upperBound)).")
         }

@@ -43,28 +43,40 @@ extension UnitApp {
         func refuse(_ message: String) throws -> Response {
             try selfAssessmentPage(request, errors: [criterion: FieldError(field: "evidence", message: message)], typed: form)
         }
-        guard let boundary = MultipartFile.boundary(contentType: request.headers[.contentType] ?? "") else { return try refuse("Chọn một tệp để tải lên.") }
-        let limit = Int(fileLimits.maxFileBytes) + 64 << 10
-        let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: limit) } catch {
-            return try refuse("Tệp lớn hơn mức cho phép (\(FileLimits.bytes(fileLimits.maxFileBytes))).")
-        }
-        guard let file = MultipartFile.parse(Array(body.readableBytesView), boundary: boundary), !file.bytes.isEmpty else {
-            return try refuse("Chọn một tệp để tải lên (tệp rỗng không được nhận).")
-        }
+        guard let boundary = MultipartFileReader.boundary(contentType: request.headers[.contentType] ?? "") else { return try refuse("Chọn một tệp để tải lên.") }
+        let tooLarge = "Tệp lớn hơn mức cho phép (\(FileLimits.bytes(fileLimits.maxFileBytes)))."
+        // The form's own bytes (headers, boundaries) come on top of the file: 64 KiB is ample.
+        let limit = fileLimits.maxFileBytes + 64 << 10
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limit { return try refuse(tooLarge) }
         let store = fileStore
         try FileManager.default.createDirectory(atPath: store.temporaryFolder, withIntermediateDirectories: true)
         let temporary = store.temporaryFolder + "/app-\(UUID().uuidString)"
         defer { unlink(temporary) }
-        try Data(file.bytes).write(to: URL(fileURLWithPath: temporary))
+        // Streamed to a temporary file as it arrives: an upload is never held in memory.
+        let fileName: String
+        do {
+            let file = try PosixFile.creating(temporary)
+            var reader = MultipartFileReader(boundary: boundary)
+            var received: Int64 = 0
+            for try await buffer in request.body {
+                received += Int64(buffer.readableBytes)
+                guard received <= limit else { return try refuse(tooLarge) }
+                try reader.feed(buffer.readableBytesView) { bytes in try file.write(bytes) }
+                guard reader.fileBytes <= fileLimits.maxFileBytes else { return try refuse(tooLarge) }
+            }
+            fileName = try reader.finish()
+            guard reader.fileBytes > 0 else { return try refuse("Chọn một tệp để tải lên (tệp rỗng không được nhận).") }
+        } catch let error as MultipartError {
+            return try refuse("Chọn một tệp để tải lên (biểu mẫu không đọc được: \(error)).")
+        }
         let key = "\(unit)/\(year)/\(criterion)"
         if try replica.get("assessment_scores", key: key) == nil {
             return try refuse("Hãy lưu điểm của tiêu chí trước, rồi đính kèm tài liệu.")
         }
         do {
-            _ = try EvidenceAttacher(replica: replica, store: store, limits: fileLimits).attach(table: "assessment_scores", record: key, path: temporary, name: file.fileName)
+            _ = try EvidenceAttacher(replica: replica, store: store, limits: fileLimits).attach(table: "assessment_scores", record: key, path: temporary, name: fileName)
         } catch let error as FileStoreError {
-            return try refuse("Không nhận tệp \(file.fileName): \(Self.fileWords(error))")
+            return try refuse("Không nhận tệp \(fileName): \(Self.fileWords(error))")
         } catch {
             return try refuse(Self.fieldError(error).message)
         }
@@ -101,12 +113,12 @@ extension UnitApp {
             throw OfficePageError.notFound("Không có tệp này.")
         }
         let store = fileStore
-        guard let data = FileManager.default.contents(atPath: store.path(hash)) else {
+        guard let size = PosixFile.size(of: store.path(hash)) else {
             throw OfficePageError.notFound("Tệp chưa có trên máy chủ này (sẽ nhận từ Sở Nội vụ khi đồng bộ).")
         }
         var headers = OfficePages.securityHeaders
         headers[.contentType] = SelfAssessmentSheet.text(row.values["content_type"]).isEmpty ? "application/octet-stream" : SelfAssessmentSheet.text(row.values["content_type"])
         headers[.contentDisposition] = ContentDisposition.attachment(SelfAssessmentSheet.text(row.values["name"])).replacingOccurrences(of: "attachment", with: "inline")
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return LocalAPI.streamedFile(store.path(hash), size: size, headers: headers)
     }
 }
