@@ -124,7 +124,8 @@ public enum HubServer {
             let unit = try context.nodeUnit()
             let hash = try context.parameters.require("sha256")
             guard let text = request.uri.queryParameters["offset"], let offset = Int64(String(text)), offset >= 0 else {
-                throw HubError.badRequest("PUT /v1/files/{sha256} needs ?offset=N: the bytes the hub already holds (POST /v1/files/status)")
+                let got = request.uri.queryParameters["offset"].map { ", got offset=\($0.prefix(40))" } ?? ""
+                throw HubError.badRequest("PUT /v1/files/{sha256} needs ?offset=N, a whole number ≥ 0: the bytes the hub already holds (POST /v1/files/status)\(got)")
             }
             let answer = try await service.files.receive(hash, unit: unit, offset: offset, body: request.body)
             return try encode(answer, status: .ok, request: request)

@@ -4,9 +4,9 @@ import Hub
 import ReformData
 import Replica
 
-/// The score of a criterion, range-checked (never a trapping conversion).
+/// The score of a criterion, range-checked as the appraisers' pages check it (``SeasonDesk/checkScore(_:)``).
 private func checkScore(_ score: Double) throws {
-    guard score.isFinite, (0...100).contains(score) else { throw ValidationError("--score must be a number of points from 0 to 100, got \(score)") }
+    do { try SeasonDesk.checkScore(score) } catch { throw ValidationError(error.message) }
 }
 
 struct SeasonAppraise: ParsableCommand {
