@@ -81,7 +81,11 @@ extension EndToEnd {
             #expect(plain.code == 0, "\(plain)")
             #expect(plain.stdout.contains("data_dir") && plain.stdout.contains("\(world.root)/from-file   (\(config):3)"), "\(plain)")
             #expect(plain.stdout.contains("hub.url") && plain.stdout.contains("(\(config):5)"), "\(plain)")
-            #expect(plain.stdout.contains("sync.batch_bytes         = 262144   (default)"), "\(plain)")
+            #expect(plain.stdout.split(separator: "\n").contains { $0.hasPrefix("sync.batch_bytes ") && $0.hasSuffix(" = 262144   (default)") }, "\(plain)")
+            // Every key of the evidence files and the office app is listed too.
+            for key in ["files.max_file_bytes", "files.allowed_types", "files.retention_days", "office.secure_cookies", "office.session_idle_minutes"] {
+                #expect(plain.stdout.contains("\(key) "), "\(key) missing: \(plain)")
+            }
             #expect(!plain.stdout.contains("rs1_x"), "the token is not printed: \(plain)")
 
             let overridden = world.run(["config", "check", "--config", config], wrapper: ["/usr/bin/env", "REFORMSYNC_DATA_DIR=/srv/reformsync-test"])
