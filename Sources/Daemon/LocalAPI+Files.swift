@@ -19,10 +19,7 @@ extension LocalAPI {
     static func addFileRoutes(_ group: RouterGroup<DaemonRequestContext>, replica: Replica, configuration: ReformsyncConfiguration,
                               trigger: SyncTrigger) {
         let store = FileStore(dataDirectory: configuration.dataDirectory)
-        let settings = configuration.files
-        let limits = FileLimits(maxFileBytes: Int64(settings.maxFileBytes),
-                                allowedKinds: EvidenceKind.allCases.filter { kind in settings.allowedTypes.contains { EvidenceKind(configName: $0) == kind } },
-                                quotaBytesPerYear: Int64(settings.quotaBytesPerYear))
+        let limits = FileLimits(settings: configuration.files)
 
         group.post("records/:table/files") { request, context -> Response in
             let table = try schema(replica, context.parameters.get("table"))

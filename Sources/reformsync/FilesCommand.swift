@@ -1,5 +1,6 @@
 import ArgumentParser
 import CRDT
+import Daemon
 import FileStore
 import Foundation
 import NodeSync
@@ -29,13 +30,7 @@ struct FilesCommand: ParsableCommand {
         let configuration = try options.configuration()
         let replica = try options.openReplica()
         return EvidenceAttacher(replica: replica, store: FileStore(dataDirectory: configuration.dataDirectory),
-                                limits: limits(configuration.files))
-    }
-
-    static func limits(_ settings: FileSettings) -> FileLimits {
-        FileLimits(maxFileBytes: Int64(settings.maxFileBytes),
-                   allowedKinds: EvidenceKind.allCases.filter { kind in settings.allowedTypes.contains { EvidenceKind(configName: $0) == kind } },
-                   quotaBytesPerYear: Int64(settings.quotaBytesPerYear))
+                                limits: FileLimits(settings: configuration.files))
     }
 
     struct Add: ParsableCommand {

@@ -13,12 +13,7 @@ import Replica
 extension UnitApp {
     var fileStore: FileStore { FileStore(dataDirectory: configuration.dataDirectory) }
 
-    var fileLimits: FileLimits {
-        let settings = configuration.files
-        return FileLimits(maxFileBytes: Int64(settings.maxFileBytes),
-                          allowedKinds: EvidenceKind.allCases.filter { kind in settings.allowedTypes.contains { EvidenceKind(configName: $0) == kind } },
-                          quotaBytesPerYear: Int64(settings.quotaBytesPerYear))
-    }
+    var fileLimits: FileLimits { FileLimits(settings: configuration.files) }
 
     /// Evidence files of the unit's scores of `year`, by criterion.
     func evidenceFiles(year: Int) -> [String: [[String: Any]]] {
