@@ -42,6 +42,9 @@ struct HubCommand: AsyncParsableCommand {
         @OptionGroup var options: ReplicaOptions
 
         func run() async throws {
+            guard !options.uplink else {
+                throw ReportableError.input("--uplink names the uplink's node replica; the hub runs its uplink itself: `reformsync hub --config PATH`")
+            }
             let configuration = try options.configuration()
             let replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis,
                                            readers: configuration.server.maxReaders)
@@ -75,7 +78,10 @@ struct HubCommand: AsyncParsableCommand {
                officeRoutes: { HubApp.add(to: $0, service: service, app: office, hosts: hosts) })
             // Writes by other processes (an appraisal put with `record put`) wake the live pulls too.
             let watcher = HubWriteWatcher(writer: replica.writer, signal: service.changeSignal, logger: logger)
-            let services: [any Service] = [application, watcher, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger),
+            // A provincial hub with an uplink is also a node of the national hub (Protocol §20).
+            let uplink = try HubUplink.services(configuration: configuration, hubReplica: replica, signal: service.changeSignal,
+                                                file: options.config, logger: logger)
+            let services: [any Service] = [application, watcher] + uplink + [WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger),
                                            CompactionService(hub: service, intervalHours: configuration.server.compactIntervalHours,
                                                              retentionDays: configuration.server.compactRetentionDays, logger: logger)]
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
