@@ -184,6 +184,7 @@ extension EndToEnd {
             tq.kill()
             #expect(partial, "the uplink started pushing")
             let before = try tiers.nationalRows("assessment_scores", of: "tuyen-quang")
+            print("TWO-TIER-KILL rows at the kill: \(before), pending: \(try SyncSession.pending(Replica.open(path: tiers.uplinkReplicaPath("tuyen-quang")), measuringBytes: false).count)")
             try tq.start()
             let uplinkPath = tiers.uplinkReplicaPath("tuyen-quang")
             #expect(try eventually(timeout: 60) {
@@ -224,5 +225,22 @@ extension EndToEnd {
             let refused = world.run(["config", "check", "--config", node])
             #expect(refused.code == 2 && refused.stderr.contains("uplink"), "\(refused)")
         }
+    }
+}
+
+extension EndToEnd.TwoTierTests {
+    /// The demo path: three hubs, four daemons, the national ranking printed, the rank back at every tier.
+    @Test("reformsync demo --two-tier --once prints the national ranking and the rank that came back down")
+    func demo() throws {
+        let result = try runReformsync(["demo", "--two-tier", "--once"], timeout: 240)
+        #expect(result.code == 0, "demo --two-tier failed: \(result.stderr)")
+        #expect(result.stderr.contains("6/6"), "\(result.stderr)")
+        #expect(result.stdout.contains("34. Tỉnh Tuyên Quang      86.57 %"), "\(result.stdout)")
+        for district in ["SONDUONG", "YENSON", "BACQUANG", "VIXUYEN"] {
+            #expect(result.stdout.range(of: "\(district) +reads offline: [0-9.]+ %, rank [0-9]+/63", options: .regularExpression) != nil, "\(district): \(result.stdout)")
+        }
+        #expect(result.stdout.contains("SONDUONG        reads offline: 86.57 %, rank 34/63"), "\(result.stdout)")
+        #expect(result.stdout.contains("district rows at the national hub: 0;"), "\(result.stdout)")
+        #expect(result.stdout.contains("Hà Giang's self-assessment rows in Tuyên Quang's uplink replica: 0"), "\(result.stdout)")
     }
 }
