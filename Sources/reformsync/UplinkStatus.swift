@@ -21,7 +21,7 @@ struct UplinkStatus: Encodable {
             problems.append("uplink: no replica yet at \(nodeConfiguration.replicaPath): the hub creates it when it starts")
         } else {
             if let error = node.lastError {
-                problems.append("uplink: the last sync with the national hub failed (\(node.lastErrorAt ?? "")): \(error)")
+                problems.append("uplink: the last sync with the national hub failed (\(node.lastErrorAt ?? "")): \(error)" + Self.hint(error, uplink))
             }
             if node.lastSyncAt == nil {
                 problems.append("uplink: never synced with the national hub \(uplink.url)")
@@ -36,6 +36,17 @@ struct UplinkStatus: Encodable {
             }
         }
         return UplinkStatus(nationalHub: uplink.url, unit: uplink.unit, node: node, problems: problems)
+    }
+
+    /// What to check in the configuration for the usual refusals of a new uplink.
+    static func hint(_ error: String, _ uplink: UplinkSettings) -> String {
+        if error.contains("but the node says it is") {
+            return " — check uplink.unit (\(uplink.unit)): it must be the unit the national hub issued the token for"
+        }
+        if error.contains("HTTP 401") {
+            return " — check uplink.token_file: ask the national hub for a token (`reformsync hub token create --unit \(uplink.unit)` there)"
+        }
+        return ""
     }
 
     /// The rows `status` prints under the hub's.

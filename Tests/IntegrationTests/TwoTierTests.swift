@@ -220,6 +220,22 @@ extension EndToEnd {
             let hub = try world.makeHub(serverConfig: "uplink:\n  url: http://127.0.0.1:9\n  unit: tuyen-quang\n  token_file: \(world.path("missing.token"))\n")
             let started = world.run(["hub", "--config", hub.configPath], timeout: 30)
             #expect(started.code == 2 && started.stderr.contains("uplink.token_file"), "\(started)")
+            // A unit the national hub does not know (its token is another unit's): the status names uplink.unit.
+            let national = try world.makeHub(unit: "BNV", name: "national")
+            try national.start()
+            national.put("units", [["id": "tuyen-quang", "name": "Tỉnh Tuyên Quang", "group": "province"]])
+            let unknown = world.run(["hub", "token", "create", "--unit", "cao-bang", "--config", national.configPath])
+            #expect(unknown.code == 2 && unknown.stderr.contains("unit 'cao-bang' does not exist"), "\(unknown)")
+            let token = world.run(["hub", "token", "create", "--unit", "tuyen-quang", "--config", national.configPath])
+            let tokenFile = world.write("uplink.token", token.stdout)
+            let wrong = try world.makeHub(name: "province", serverConfig: "uplink:\n  url: \(national.url)\n  unit: cao-bang\n  token_file: \(tokenFile)\n")
+            try wrong.start()
+            var problems: [String] = []
+            #expect(eventually(timeout: 30) {
+                let status = parseJSON(wrong.run(["status", "--json"]).stdout) as? [String: Any] ?? [:]
+                problems = (status["uplink"] as? [String: Any])?["problems"] as? [String] ?? []
+                return problems.contains { $0.contains("check uplink.unit (cao-bang)") }
+            }, "\(problems)")
             // A node may not have an uplink.
             let node = world.write("node.yaml", "role: node\nunit: SONDUONG\nuplink:\n  url: http://127.0.0.1:9\n  unit: x\n  token: t\n")
             let refused = world.run(["config", "check", "--config", node])
