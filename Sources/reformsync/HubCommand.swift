@@ -16,7 +16,7 @@ import UnixSignals
 struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
-        abstract: "The provincial hub: serve protocol v1 to the nodes, load its reference data, and manage tokens.",
+        abstract: "The provincial (or national) hub: serve protocol v1 to the nodes, load its reference data, and manage tokens.",
         subcommands: [Serve.self, Load.self, Token.self, Routes.self],
         defaultSubcommand: Serve.self
     )
@@ -37,6 +37,12 @@ struct HubCommand: AsyncParsableCommand {
                 --role appraiser|admin`; Host names in server.allowed_hosts). `reformsync hub routes` lists them. While it runs, \
                 DATA_DIR/hub.json tells `reformsync status` its address and pid. SIGTERM or SIGINT stop it gracefully. Put a TLS-terminating proxy in front of it \
                 when it faces anything but a trusted network.
+
+                With an uplink: section (uplink.url, uplink.unit, uplink.token_file; Config/provincial-hub.yaml) a \
+                provincial hub is also a node of the national hub (Protocol §20): it syncs DATA_DIR/uplink/replica.sqlite, \
+                the province's own records as unit uplink.unit, with the daemon's loop (every uplink.interval, live pulls, \
+                within a second of a write with `--uplink`), and copies the province's national rank into external_indices. \
+                Districts' rows never go up. `reformsync status` shows the uplink's health.
                 """
         )
         @OptionGroup var options: ReplicaOptions
