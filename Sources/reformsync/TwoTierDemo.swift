@@ -23,6 +23,8 @@ final class TwoTierDemo {
     var provinces: [(code: String, name: String, runner: DemoRunner, url: String, config: String)] = []
     var nationalURL = ""
     var nationalReplica: Replica!
+    /// Seconds from the provinces' writes to both at the national hub, and from publication to both ranks at the provincial hubs.
+    var upSeconds = 0.0, downSeconds = 0.0
 
     /// Each province's hub unit and its two districts (Tuyên Quang's from the seed; Hà Giang's illustrative).
     static let provincial: [String: (hubUnit: String, districts: [(code: String, name: String)])] = [
@@ -107,6 +109,7 @@ final class TwoTierDemo {
             }
         }
 
+        let upStarted = Date()
         log("4/6 each province enters its own self-assessment as a unit of the national method (`reformsync record put --uplink`) with its evidence (`reformsync files add --uplink`)")
         for province in provinces {
             let uplinkPath = province.runner.path("hub/uplink/replica.sqlite")
@@ -123,18 +126,24 @@ final class TwoTierDemo {
             try NationalScenario.provinces.allSatisfy { try self.nationalReplica.list("assessment_scores", where: ["unit": .text($0.code)]).count == 8 }
                 && nationalFiles.storedHashes().count == NationalScenario.provinces.count
         }
-        log("    both provinces' self-assessments and evidence reached the national hub")
+        upSeconds = Date().timeIntervalSince(upStarted)
+        log("    both provinces' self-assessments and evidence reached the national hub (\(String(format: "%.1f", upSeconds)) s after the first write)")
 
         log("5/6 the Ministry appraises both provinces and publishes the national ranking of \(year)")
         for batch in NationalScenario.appraisals() { try nationalReplica.put(batch.table, records: batch.records) }
         _ = try ProvinceReport.publish(replica: nationalReplica, year: year, decision: "Chỉ số CCHC năm \(year) của các tỉnh (minh hoạ)")
 
+        let published = Date()
         log("6/6 each province's national rank comes down into its hub's external_indices, and on to its districts")
         for province in provinces {
             let hub = try Replica.open(path: province.runner.path("hub/replica.sqlite"))
             try await Self.waitFor("\(province.code)'s national rank", seconds: 60) {
                 try hub.get("external_indices", key: "PAR_INDEX/\(year)")?.values["national_rank"] != nil
             }
+        }
+        downSeconds = Date().timeIntervalSince(published)
+        log("    the rank reached both provincial hubs \(String(format: "%.1f", downSeconds)) s after publication (live pulls)")
+        for province in provinces {
             for district in Self.provincial[province.code]!.districts {
                 _ = try await province.runner.api(district.code).send(HubRequest(method: "POST", path: "/sync?wait=1"))
             }
@@ -178,6 +187,7 @@ final class TwoTierDemo {
         out += "\nSeparation of the tiers: district rows at the national hub: \(districtRows); "
         let tqUplink = try Replica.open(path: provinces[0].runner.path("hub/uplink/replica.sqlite"))
         out += "Hà Giang's self-assessment rows in Tuyên Quang's uplink replica: \(try tqUplink.list("assessment_scores", where: ["unit": .text("ha-giang")]).count)\n"
+        out += String(format: "Times: self-assessments up to the national hub in %.1f s; the rank down to both provincial hubs %.1f s after publication\n", upSeconds, downSeconds)
         out += "Processes: national hub \(nationalURL); " + provinces.map { "\($0.name) \($0.url)" }.joined(separator: "; ") + "\n"
         out += "Replicas and logs: \(directory)\n"
         return out
