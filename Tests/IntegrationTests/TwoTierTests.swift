@@ -98,6 +98,13 @@ extension EndToEnd {
             let attached = tq.run(["files", "add", "assessment_scores", "tuyen-quang/\(TwoTier.year)/N1.1", pdf.path, "--uplink"])
             #expect(attached.code == 0, "files add --uplink: \(attached)")
 
+            // The national season rules hold for the province: once its uplink holds the national 2025
+            // season (self-assessment closed on 15/01/2026), a 2025 self-score is refused as the national hub would.
+            tiers.national.put("seasons", [["year": 2025, "group": "all", "methodology": "PAR-TINH", "self_assessment_until": "2026-01-15"]])
+            #expect(try eventually(timeout: 30) { try Replica.open(path: tiers.uplinkReplicaPath("tuyen-quang")).get("seasons", key: "2025/all") != nil })
+            let late = tiers.putUplink("tuyen-quang", "assessment_scores", [["unit": "tuyen-quang", "year": 2025, "criterion": "N1.1", "self_score": 1]])
+            #expect(late.code == 2 && late.stderr.contains("[phase_closed]"), "\(late)")
+
             // A district's row cannot go up: the uplink replica refuses it at once, as the national hub would.
             let district = tiers.putUplink("tuyen-quang", "assessments", [["unit": "SONDUONG", "year": TwoTier.year, "status": "draft"]])
             #expect(district.code == 2 && district.stderr.contains("[not_owner]"), "\(district)")
