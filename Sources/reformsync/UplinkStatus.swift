@@ -1,5 +1,6 @@
 import Daemon
 import Foundation
+import Hub
 import ReformsyncConfig
 
 /// The uplink's health in `reformsync status` at a provincial hub (Protocol §20.5): the node
@@ -47,6 +48,27 @@ struct UplinkStatus: Encodable {
             return " — check uplink.token_file: ask the national hub for a token (`reformsync hub token create --unit \(uplink.unit)` there)"
         }
         return ""
+    }
+
+    /// `status --uplink`: the uplink has no daemon, the provincial hub runs its loop; judged by the
+    /// hub's process (DATA_DIR/hub.json) instead of a daemon's.
+    static func ranByHub(_ node: NodeStatus, options: ReplicaOptions) throws -> NodeStatus {
+        var hubOptions = options
+        hubOptions.uplink = false
+        let hub = HubStateFile.running(dataDirectory: try hubOptions.configuration().dataDirectory)
+        var status = node
+        status.problems.removeAll { $0.hasPrefix("the daemon is not running") }
+        if let hub {
+            status.daemonRunning = true
+            status.daemonPID = hub.pid
+            status.daemonUptimeSeconds = Date().timeIntervalSince(hub.startedAt)
+            status.daemonSoftware = hub.software
+        } else {
+            status.problems.append("the provincial hub is not running, so neither is its uplink: start it with `reformsync hub`")
+        }
+        if status.health == .degraded && status.problems.isEmpty { status.health = .healthy }
+        if status.health == .healthy && !status.problems.isEmpty { status.health = .degraded }
+        return status
     }
 
     /// The rows `status` prints under the hub's.

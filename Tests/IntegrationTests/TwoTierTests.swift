@@ -155,6 +155,11 @@ extension EndToEnd {
             let provincialDump = try dumpLines(tq.replicaPath).joined(separator: "\n")
             #expect(!provincialDump.contains("PAR-TINH") && !provincialDump.contains("ha-giang"), "national rows in the provincial hub's replica")
 
+            // `status --uplink`: the uplink's own node status, its loop run by the (running) hub.
+            let uplinkStatus = tq.run(["status", "--uplink", "--json"])
+            let node = parseJSON(uplinkStatus.stdout) as? [String: Any] ?? [:]
+            #expect(uplinkStatus.code == 0 && node["health"] as? String == "healthy" && node["daemon_running"] as? Bool == true, "\(uplinkStatus)")
+
             // A write only the national hub can judge: its key is Hà Giang's there. Refused, quarantined, shown by status.
             tiers.national.put("initiatives", [["id": "SK-2026-1", "unit": "ha-giang", "year": TwoTier.year, "title": "Một cửa số"]])
             let clash = tiers.putUplink("tuyen-quang", "initiatives", [["id": "SK-2026-1", "unit": "tuyen-quang", "year": TwoTier.year, "title": "Trùng mã"]])
