@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/reformsync
 
-.PHONY: deps build test test-deb deb demo tour bench release fuzz clean screenshots
+.PHONY: deps build test test-deb deb demo demo-two-tier tour bench release fuzz clean screenshots
 
 deps:
 	@scripts/install-deps.sh
@@ -38,6 +38,11 @@ test-deb: deps
 # seed scenario on 127.0.0.1, synced; prints the report and the dashboard's address; Ctrl-C stops.
 demo: build
 	$(BIN) demo
+
+# The two tiers (README "Two tiers"): a national hub, two provincial hubs with uplinks and two
+# district daemons each; prints the national ranking and the rank back at every tier; Ctrl-C stops.
+demo-two-tier: build
+	$(BIN) demo --two-tier
 
 # A shorter walk-through of one replica pair exchanging files (no network).
 tour: build

@@ -150,7 +150,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "SeedScenario", "Replica", "ReformData", "CRDT", "Dashboard",
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "SeedScenario", "Replica", "ReformData", "CRDT", "Dashboard", "Hub",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The daemon as a process: status in every state, SIGTERM, poor links through a proxy, systemd.

@@ -213,6 +213,7 @@ extension ProvinceReport {
         switch group {
         case "department": return "Khối sở, ban, ngành"
         case "district": return "Khối huyện, thành phố"
+        case "province": return "Tỉnh, thành phố trực thuộc Trung ương"
         case "commune": return "Khối xã, phường"
         default: return "Nhóm \(group)"
         }
@@ -551,12 +552,17 @@ struct UnitDirectory {
                              position: Dictionary(ordered.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { a, _ in a }))
     }
 
-    /// The unit standing for the province itself.
-    var province: Unit? { ordered.first { $0.group == "province" } }
+    /// The unit standing for the province itself (a provincial hub holds one; a national hub,
+    /// whose units are the provinces, none that stands for itself).
+    var province: Unit? { isNational ? nil : ordered.first { $0.group == "province" } }
 
-    /// Groups that are ranked: departments, districts, then any other group but the province.
+    /// A national hub's directory (Protocol §20): two or more units of group province.
+    var isNational: Bool { ordered.lazy.filter { $0.group == "province" }.prefix(2).count == 2 }
+
+    /// Groups that are ranked: departments, districts, then any other group but the province —
+    /// which is ranked at a national hub, where the provinces are the units.
     var rankingGroups: [String] {
-        let present = Set(ordered.map(\.group)).subtracting(["province", ""])
+        let present = Set(ordered.map(\.group)).subtracting(isNational ? [""] : ["province", ""])
         return ["department", "district"] + present.subtracting(["department", "district"]).sorted()
     }
 

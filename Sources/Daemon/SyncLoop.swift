@@ -23,11 +23,16 @@ public final class SyncLoop: Service, Sendable {
     let onRound: @Sendable (Result<SyncReport, SyncError>) -> Void
     /// The evidence-file step after the rows of each round (nil: rows only).
     let files: FileSync?
+    /// Called after a live pull merged something (the provincial hub's uplink copies the national
+    /// ranking from it, Protocol §20.4); rounds report through `onRound`.
+    let onLivePull: @Sendable (SyncReport) -> Void
 
     public init(session: SyncSession, settings: SyncSettings, trigger: SyncTrigger, metrics: DaemonMetrics?, logger: Logger,
                 rounds: RoundNotifier = RoundNotifier(), files: FileSync? = nil,
-                onRound: @escaping @Sendable (Result<SyncReport, SyncError>) -> Void = { _ in }) {
+                onRound: @escaping @Sendable (Result<SyncReport, SyncError>) -> Void = { _ in },
+                onLivePull: @escaping @Sendable (SyncReport) -> Void = { _ in }) {
         self.files = files
+        self.onLivePull = onLivePull
         self.rounds = rounds
         self.session = session
         self.settings = settings
@@ -153,6 +158,7 @@ public final class SyncLoop: Service, Sendable {
                     metrics?.pulledChanges.increment(by: report.pulledChanges)
                     metrics?.pullBytes.increment(by: report.bytesReceived)
                     logger.info("live pull", metadata: ["pulled": "\(report.pulledChanges)", "hub_version": "\(report.hubVersion)"])
+                    onLivePull(report)
                 } else if ContinuousClock.now - started < .seconds(Double(settings.liveWaitSeconds) / 2) {
                     // Answered empty long before the wait: never turn into a busy loop.
                     try? await Task.sleep(for: .seconds(min(5, settings.liveWaitSeconds)))

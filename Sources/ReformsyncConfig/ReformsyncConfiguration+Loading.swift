@@ -99,6 +99,8 @@ extension ReformsyncConfiguration {
         config.files.requestSeconds = try source.double("files.request_seconds", range: 1...3_600) ?? config.files.requestSeconds
         config.files.retentionDays = try source.double("files.retention_days", range: 0...36_500) ?? config.files.retentionDays
 
+        config.uplink = try loadUplink(&source, role: config.role, path: path)
+
         try source.checkUnknownKeys()
         config.origins = source.origins
         if config.role == "node", config.hub.token != nil, config.hub.tokenFile != nil {

@@ -27,6 +27,8 @@ public struct ReformsyncConfiguration: Sendable, Equatable {
     public var office = OfficeSettings()
     /// Evidence files: limits at attach time, transfer pacing, retention (Protocol §16).
     public var files: FileSettings = FileSettings()
+    /// A provincial hub's link to the national hub (`uplink.*`; nil: none). Protocol §20.
+    public var uplink: UplinkSettings?
     /// Where each key read from outside came from: `FILE:LINE` or `environment REFORMSYNC_…`
     /// (absent: the default). `config check` prints it, so an environment variable silently
     /// overriding the file (systemd's `REFORMSYNC_DATA_DIR`) is visible.

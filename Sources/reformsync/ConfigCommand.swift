@@ -27,9 +27,12 @@ struct ConfigCommand: ParsableCommand {
                 // The same checks the daemon makes before it starts.
                 _ = try NodeClientFactory.client(configuration)
             }
+            // A provincial hub's uplink: its token file must be readable, as at the hub's start (Protocol §20).
+            _ = try configuration.uplinkToken()
             print(Self.effectiveValues(configuration))
             print("\(config): ok — role \(configuration.role), unit \(configuration.unit ?? "(not set)"), data in \(configuration.dataDirectory)"
-                  + (configuration.role == "node" ? ", hub \(configuration.hub.url ?? "(not set)")" : ", listening on \(configuration.server.host):\(configuration.server.port)"))
+                  + (configuration.role == "node" ? ", hub \(configuration.hub.url ?? "(not set)")" : ", listening on \(configuration.server.host):\(configuration.server.port)")
+                 + (configuration.uplink.map { ", uplink as \($0.unit) to \($0.url)" } ?? ""))
         }
     }
 }
@@ -73,6 +76,13 @@ extension ConfigCommand.Check {
                 ("server.compact_interval_hours", text(c.server.compactIntervalHours)),
                 ("sync.batch_changes", text(c.sync.batchChanges)), ("status.max_sync_age", text(c.status.maxSyncAgeSeconds)),
             ]
+            if let u = c.uplink {
+                rows += [
+                    ("uplink.url", u.url), ("uplink.unit", u.unit), ("uplink.token", u.token == nil ? "(not set)" : "(set, not shown)"),
+                    ("uplink.token_file", text(u.tokenFile)), ("uplink.ca_file", u.caFile ?? "(system CAs)"),
+                    ("uplink.interval", text(u.intervalSeconds)), ("uplink.live", text(u.live)), ("uplink.index", u.index),
+                ]
+            }
         }
         // Both roles: evidence files and the office app.
         rows += [

@@ -28,6 +28,10 @@ struct ContinueAsCommand: ParsableCommand {
     var successor: String
 
     func run() throws {
+        guard !options.uplink else {
+            // It would rewrite the hub's own `unit:`; the uplink's unit is `uplink.unit` (Protocol Appendix A.26).
+            throw ReportableError.input("continue-as --uplink is not supported: a province reorganised at the national tier needs a new uplink folder and uplink.unit (Protocol/README.md A.26)")
+        }
         let configuration = try options.configuration()
         if let running = DaemonStateFile.running(dataDirectory: configuration.dataDirectory) {
             throw ReportableError.input("the daemon (pid \(running.pid)) is running on \(configuration.dataDirectory): stop it first (`systemctl stop reformsync-daemon`)")

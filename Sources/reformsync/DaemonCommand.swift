@@ -49,6 +49,9 @@ struct DaemonCommand: AsyncParsableCommand {
     @OptionGroup var options: ReplicaOptions
 
     func run() async throws {
+        guard !options.uplink else {
+            throw ReportableError.input("--uplink: the provincial hub runs its uplink itself (`reformsync hub --config PATH`); no daemon is needed for it")
+        }
         let configuration = try options.configuration()
         let logger = LogSetup.bootstrap(level: configuration.logLevel, label: "reformsync.daemon")
         let replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis)

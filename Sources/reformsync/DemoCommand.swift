@@ -18,17 +18,25 @@ struct DemoCommand: AsyncParsableCommand {
             password, any user name; from scripts send Authorization: Bearer TOKEN). It keeps \
             running until Ctrl-C (then stops every process cleanly); with --once it exits after the report. \
             The 2021 figures are the seed report's; other values are illustrative (see SeedScenario).
+
+            --two-tier runs the two tiers instead (README "Two tiers", Protocol §20): a national hub (Bộ Nội vụ), \
+            two provincial hubs (Tuyên Quang, Hà Giang) each with an uplink to it and two district daemons; the \
+            provinces self-assess as units of the national method, the Ministry publishes the ranking of 63 \
+            provinces (61 illustrative), and each province's rank comes back into its hub's external_indices and on \
+            to its districts. It prints the national ranking and what came back down.
             """
     )
     @Flag(help: "Exit after printing the report.") var once = false
     @Flag(help: "Print the report as JSON (implies nothing else on standard output).") var json = false
     @Option(help: "The hub's port (0: any free port).") var port = 0
     @Option(help: "Keep the replicas and logs in this folder (default: a temporary folder, removed at the end).") var dir: String?
+    @Flag(name: .customLong("two-tier"), help: "Run a national hub above two provincial hubs and print the national ranking (Protocol §20).") var twoTier = false
 
     func run() async throws {
         let directory = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("reformsync-demo-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        if twoTier { return try await runTwoTiers(binary: binary, directory: directory) }
         let runner = DemoRunner(binary: binary, directory: directory, hubPort: port) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
@@ -73,6 +81,26 @@ struct DemoCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data(output.utf8))
         if once { return }
         FileHandle.standardError.write(Data("running; press Ctrl-C to stop the hub and the seven daemons\n".utf8))
+        await Self.waitForSignal()
+        FileHandle.standardError.write(Data("stopping…\n".utf8))
+    }
+
+    /// `--two-tier`: the national hub, two provincial hubs and their districts (``TwoTierDemo``).
+    func runTwoTiers(binary: String, directory: String) async throws {
+        let demo = TwoTierDemo(binary: binary, directory: directory) { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        defer {
+            demo.stopAll()
+            if dir == nil { try? FileManager.default.removeItem(atPath: directory) }
+        }
+        do {
+            try await demo.run()
+        } catch {
+            demo.stopAll()
+            throw error
+        }
+        FileHandle.standardOutput.write(Data(try demo.summary().utf8))
+        if once { return }
+        FileHandle.standardError.write(Data("running; press Ctrl-C to stop the three hubs and the four daemons\n".utf8))
         await Self.waitForSignal()
         FileHandle.standardError.write(Data("stopping…\n".utf8))
     }

@@ -16,7 +16,7 @@ import UnixSignals
 struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
-        abstract: "The provincial hub: serve protocol v1 to the nodes, load its reference data, and manage tokens.",
+        abstract: "The provincial (or national) hub: serve protocol v1 to the nodes, load its reference data, and manage tokens.",
         subcommands: [Serve.self, Load.self, Token.self, Routes.self],
         defaultSubcommand: Serve.self
     )
@@ -37,11 +37,20 @@ struct HubCommand: AsyncParsableCommand {
                 --role appraiser|admin`; Host names in server.allowed_hosts). `reformsync hub routes` lists them. While it runs, \
                 DATA_DIR/hub.json tells `reformsync status` its address and pid. SIGTERM or SIGINT stop it gracefully. Put a TLS-terminating proxy in front of it \
                 when it faces anything but a trusted network.
+
+                With an uplink: section (uplink.url, uplink.unit, uplink.token_file; Config/provincial-hub.yaml) a \
+                provincial hub is also a node of the national hub (Protocol §20): it syncs DATA_DIR/uplink/replica.sqlite, \
+                the province's own records as unit uplink.unit, with the daemon's loop (every uplink.interval, live pulls, \
+                within a second of a write with `--uplink`), and copies the province's national rank into external_indices. \
+                Districts' rows never go up. `reformsync status` shows the uplink's health.
                 """
         )
         @OptionGroup var options: ReplicaOptions
 
         func run() async throws {
+            guard !options.uplink else {
+                throw ReportableError.input("--uplink names the uplink's node replica; the hub runs its uplink itself: `reformsync hub --config PATH`")
+            }
             let configuration = try options.configuration()
             let replica = try Replica.open(path: configuration.replicaPath, maxClockSkewMillis: configuration.maxClockSkewMillis,
                                            readers: configuration.server.maxReaders)
@@ -75,7 +84,10 @@ struct HubCommand: AsyncParsableCommand {
                officeRoutes: { HubApp.add(to: $0, service: service, app: office, hosts: hosts) })
             // Writes by other processes (an appraisal put with `record put`) wake the live pulls too.
             let watcher = HubWriteWatcher(writer: replica.writer, signal: service.changeSignal, logger: logger)
-            let services: [any Service] = [application, watcher, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger),
+            // A provincial hub with an uplink is also a node of the national hub (Protocol §20).
+            let uplink = try HubUplink.services(configuration: configuration, hubReplica: replica, signal: service.changeSignal,
+                                                file: options.config, logger: logger)
+            let services: [any Service] = [application, watcher] + uplink + [WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger),
                                            CompactionService(hub: service, intervalHours: configuration.server.compactIntervalHours,
                                                              retentionDays: configuration.server.compactRetentionDays, logger: logger)]
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -13,12 +13,26 @@ enum HubStatusView {
     }
 
     static func run(configuration: ReformsyncConfiguration, json: Bool) throws {
-        let status = HubStatus.gather(replicaPath: configuration.replicaPath, dataDirectory: configuration.dataDirectory,
+        var status = HubStatus.gather(replicaPath: configuration.replicaPath, dataDirectory: configuration.dataDirectory,
                                       maxClockSkewMillis: Int64(configuration.server.maxClockSkewSeconds * 1000))
+        // A provincial hub's uplink to the national hub (Protocol §20.5): its problems are the hub's.
+        let uplink = UplinkStatus.gather(configuration)
+        if let uplink, !uplink.problems.isEmpty {
+            status.problems += uplink.problems
+            if status.health == .healthy { status.health = .degraded }
+        }
         if json {
-            try JSONOutput.print(status)
+            if let uplink { try JSONOutput.print(HubStatusWithUplink(status: status, uplink: uplink)) } else { try JSONOutput.print(status) }
         } else {
-            print(table(status, replicaPath: configuration.replicaPath))
+            var text = table(status, replicaPath: configuration.replicaPath)
+            if let uplink {
+                // The uplink row goes right under the hub's rows, before the problems.
+                var lines = text.components(separatedBy: "\n")
+                let at = lines.firstIndex(of: "problems:") ?? lines.count
+                lines.insert(contentsOf: uplink.lines, at: at)
+                text = lines.joined(separator: "\n")
+            }
+            print(text)
         }
         if status.health != .healthy { throw ExitCode(status.health.exitCode) }
     }

@@ -12,10 +12,18 @@ struct ReplicaOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Folder holding replica.sqlite (overrides the configuration).", valueName: "path"))
     var dataDirectory: String?
 
+    @Flag(name: .customLong("uplink"), help: ArgumentHelp(
+        "At a provincial hub: work on its uplink replica (the province's own records as a unit of the national hub, DATA_DIR/uplink; Protocol §20) instead of the hub's."))
+    var uplink = false
+
     func configuration() throws -> ReformsyncConfiguration {
         var configuration = try ReformsyncConfiguration.load(path: config)
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
-        return configuration
+        guard uplink else { return configuration }
+        guard let node = configuration.uplinkConfiguration() else {
+            throw ReportableError.input("--uplink: \(config ?? "the configuration") has no uplink section (uplink.url, uplink.unit, uplink.token_file; Config/README.md)")
+        }
+        return node
     }
 
     /// The configuration files `status --data-dir DIR` (without `--config`) looks for, in order,

@@ -20,7 +20,8 @@ struct StatusCommand: ParsableCommand {
             failed, e.g. hub unreachable or token refused; or the replica cannot be read) — for monitoring. A round \
             that failed because the replica itself could not be written (disk full, read-only file system) cannot \
             record its error in the replica: the running daemon keeps it in DATA_DIR/daemon.json, and status reads \
-            it from there.
+            it from there. With --uplink at a provincial hub: the uplink replica's status, its loop judged by the running \
+            hub (Protocol §20.5); without it, a provincial hub's status includes an uplink row.
             """
     )
     @OptionGroup var options: ReplicaOptions
@@ -32,7 +33,8 @@ struct StatusCommand: ParsableCommand {
             FileHandle.standardError.write(Data("using the configuration \(file) (the daemon's, with --data-dir \(configuration.dataDirectory))\n".utf8))
         }
         if HubStatusView.isHub(configuration) { return try HubStatusView.run(configuration: configuration, json: json) }
-        let status = NodeStatus.gather(configuration: configuration)
+        var status = NodeStatus.gather(configuration: configuration)
+        if options.uplink { status = try UplinkStatus.ranByHub(status, options: options) }
         if json {
             try JSONOutput.print(status)
         } else {

@@ -8,7 +8,7 @@ import Testing
 struct ConfigTextTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test("the example files read the same from text as from their path", arguments: ["district.yaml", "hub.yaml"])
+    @Test("the example files read the same from text as from their path", arguments: ["district.yaml", "hub.yaml", "national-hub.yaml", "provincial-hub.yaml"])
     func sameAsFile(name: String) throws {
         let path = Self.repository.appendingPathComponent("Config/\(name)").path
         let text = try String(contentsOfFile: path, encoding: .utf8)

@@ -74,8 +74,10 @@ final class World: @unchecked Sendable {
     }
 
     /// Creates the hub's replica (`init --role hub`) and its configuration; not started.
-    func makeHub(unit: String = "SNV", maxBodyBytes: Int? = nil, serverConfig: String = "", sourceLocation: SourceLocation = #_sourceLocation) throws -> HubProcess {
-        let hub = try HubProcess(world: self, unit: unit, maxBodyBytes: maxBodyBytes, serverConfig: serverConfig, sourceLocation: sourceLocation)
+    /// - Parameter name: the hub's folder and configuration file name (several hubs: two tiers).
+    func makeHub(unit: String = "SNV", name: String = "hub", maxBodyBytes: Int? = nil, serverConfig: String = "",
+                 sourceLocation: SourceLocation = #_sourceLocation) throws -> HubProcess {
+        let hub = try HubProcess(world: self, unit: unit, name: name, maxBodyBytes: maxBodyBytes, serverConfig: serverConfig, sourceLocation: sourceLocation)
         hubs.append(hub)
         return hub
     }
@@ -103,15 +105,15 @@ final class HubProcess: @unchecked Sendable {
     private(set) var starts = 0
 
     /// - Parameter serverConfig: more `server:` lines, each indented two spaces.
-    init(world: World, unit: String, maxBodyBytes: Int?, serverConfig: String = "", sourceLocation: SourceLocation) throws {
+    init(world: World, unit: String, name: String = "hub", maxBodyBytes: Int?, serverConfig: String = "", sourceLocation: SourceLocation) throws {
         self.world = world
         self.unit = unit
-        dataDirectory = world.path("hub")
-        configPath = world.path("hub.yaml")
+        dataDirectory = world.path(name)
+        configPath = world.path(name + ".yaml")
         var yaml = "role: hub\nunit: \(unit)\ndata_dir: \(dataDirectory)\nlog_level: notice\nserver:\n  host: 127.0.0.1\n  port: 0\n"
         if let maxBodyBytes { yaml += "  max_body_bytes: \(maxBodyBytes)\n" }
         yaml += serverConfig
-        world.write("hub.yaml", yaml)
+        world.write(name + ".yaml", yaml)
         let created = world.run(["init", "--config", configPath, "--unit", unit, "--role", "hub"], sourceLocation: sourceLocation)
         try #require(created.code == 0, "hub init failed: \(created)", sourceLocation: sourceLocation)
     }
