@@ -131,15 +131,38 @@ public final class ChildProcess: @unchecked Sendable {
         return true
     }
 
+    /// Sends `number` to the process and to every process it started: a wrapper such as
+    /// `faketime` forks the real binary and waits for it, so a signal to the wrapper alone would
+    /// leave the binary running (a hub still listening after its test).
     public func signal(_ number: Int32) {
-        if process.isRunning { kill(process.processIdentifier, number) }
+        guard process.isRunning else { return }
+        for child in Self.descendants(of: process.processIdentifier) { kill(child, number) }
+        kill(process.processIdentifier, number)
     }
 
-    /// SIGKILL and reap.
+    /// SIGKILL (the process and what it started) and reap.
     public func killNow() {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
+        signal(SIGKILL)
         waitForExit(timeout: 10)
+    }
+
+    /// The processes below `pid`, children first found from `/proc/PID/stat` (Linux).
+    static func descendants(of pid: Int32) -> [Int32] {
+        var parents: [Int32: [Int32]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let child = Int32(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After the command's name in parentheses: state, then the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = Int32(fields[1]) { parents[parent, default: []].append(child) }
+        }
+        var found: [Int32] = [], queue = [pid]
+        while let next = queue.popLast() {
+            for child in parents[next] ?? [] { found.append(child); queue.append(child) }
+        }
+        return found
     }
 
     public var result: CommandResult {
