@@ -94,7 +94,7 @@ public enum HubApp {
             let unit = try context.parameters.require("unit").nfc, year = try year(request, form: form)
             let criterion = form["criterion"] ?? ""
             do {
-                guard let score = Double((form["score"] ?? "").replacingOccurrences(of: ",", with: ".").trimmingCharacters(in: .whitespaces)) else {
+                guard let score = TypedNumber.decimal(form["score"] ?? "") else {
                     throw SeasonDeskError(field: "score", "score is not a number", vi: "Điểm phải là một số (ví dụ 1,5).", badInput: true)
                 }
                 try SeasonDesk.appraise(replica, unit: unit, year: year, criterion: criterion, score: score, reason: form["reason"], now: now())
@@ -108,7 +108,7 @@ public enum HubApp {
             let unit = try context.parameters.require("unit").nfc, year = try year(request, form: form)
             let criterion = form["criterion"] ?? ""
             do {
-                guard let score = Double((form["score"] ?? "").replacingOccurrences(of: ",", with: ".").trimmingCharacters(in: .whitespaces)) else {
+                guard let score = TypedNumber.decimal(form["score"] ?? "") else {
                     throw SeasonDeskError(field: "score", "score is not a number", vi: "Điểm phải là một số (ví dụ 1,5).", badInput: true)
                 }
                 guard let accepted = ["yes": true, "no": false][form["accepted"] ?? ""] else {

@@ -10,16 +10,18 @@ public struct FormBody: Sendable, Equatable {
 
     public init(encoded text: String) {
         var fields: [String: String] = [:]
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = Self.decode(parts[0])
-            let value = parts.count > 1 ? Self.decode(parts[1]) : ""
+        // Split at the bytes `&` and `=`, not at characters: a combining mark after either (one
+        // character with it) must not hide a separator.
+        for pair in text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.decode(String(decoding: parts[0], as: UTF8.self))
+            let value = parts.count > 1 ? Self.decode(String(decoding: parts[1], as: UTF8.self)) : ""
             fields[name] = value
         }
         self.fields = fields
     }
 
-    static func decode(_ part: Substring) -> String {
+    static func decode(_ part: String) -> String {
         let spaced = part.replacingOccurrences(of: "+", with: " ")
         return (spaced.removingPercentEncoding ?? spaced).precomposedStringWithCanonicalMapping
     }

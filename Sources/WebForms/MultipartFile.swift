@@ -2,11 +2,19 @@ import Foundation
 
 /// The one file of a `multipart/form-data` body (the evidence upload form: a single field
 /// `file`). Small on purpose: the form has no other field; a body without a file part is nil.
-struct MultipartFile {
-    var fileName: String
-    var bytes: ArraySlice<UInt8>
+public struct MultipartFile: Sendable {
+    /// The name the browser gave, NFC, without any folder part (never empty, `.` or `..`).
+    public var fileName: String
+    /// The file's bytes, a slice of the body.
+    public var bytes: ArraySlice<UInt8>
 
-    static func boundary(contentType: String) -> String? {
+    public init(fileName: String, bytes: ArraySlice<UInt8>) {
+        self.fileName = fileName
+        self.bytes = bytes
+    }
+
+    /// The `boundary=` of a `multipart/form-data` content type (1 to 200 characters), else nil.
+    public static func boundary(contentType: String) -> String? {
         guard contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
         for part in contentType.split(separator: ";") {
             let trimmed = part.trimmingCharacters(in: .whitespaces)
@@ -18,7 +26,8 @@ struct MultipartFile {
         return nil
     }
 
-    static func parse(_ body: [UInt8], boundary: String) -> MultipartFile? {
+    /// The part of `body` whose Content-Disposition names the field `file` with a file name, or nil.
+    public static func parse(_ body: [UInt8], boundary: String) -> MultipartFile? {
         let delimiter = Array("--\(boundary)".utf8)
         var start = 0
         while let found = find(delimiter, in: body, from: start) {
@@ -42,12 +51,16 @@ struct MultipartFile {
             let rest = line[range.upperBound...]
             guard let end = rest.firstIndex(of: "\"") else { return nil }
             let name = String(rest[..<end]).precomposedStringWithCanonicalMapping
-            return name.isEmpty ? nil : (name as NSString).lastPathComponent
+            // Some browsers send the whole path, with either separator: keep the last component.
+            guard let base = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init),
+                  base != ".", base != ".." else { return nil }
+            return base
         }
         return nil
     }
 
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+    /// The first index at or after `from` where `needle` occurs in `haystack`.
+    public static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
         guard !needle.isEmpty, haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
         let first = needle[0]
         var i = from

@@ -1,0 +1,128 @@
+// Fuzz target: what the office web apps read from a browser before any guard or handler acts on it
+// (Sources/WebForms, Protocol-free but outside input all the same):
+//
+// - `FormBody(encoded:)`: a URL-encoded form body (every POST of both apps, the `_csrf` field);
+// - `TypedNumber.decimal` / `whole` / `points`: scores typed with a decimal comma, counts with
+//   dots between thousands, and figures printed back;
+// - `MultipartFile.boundary(contentType:)` and `parse(_:boundary:)`: the evidence upload;
+// - `ContentDisposition.attachment(_:)`: the download header built from an uploaded file's name.
+//
+// Input: a first line (the upload's Content-Type, also a file name), then the body.
+// Besides not crashing: every form name and value is NFC, and a form written back (percent-encoded)
+// reads back the same; a number read is finite, made of digits, a sign and one separator, and
+// printed then read again gives it back to the cent; printing any value gives digits and at most
+// one comma; a boundary has 1 to 200 characters; a file part found lies inside the body, ends where
+// the next delimiter begins, and has a plain NFC name (no folder, not `.` or `..`); a body built the
+// way a browser builds it gives back its file; the Content-Disposition is printable ASCII whose
+// `filename*` decodes to the NFC name.
+import FileStore
+import Foundation
+import FuzzSupport
+import WebForms
+
+func isNFC(_ text: String) -> Bool { text.precomposedStringWithCanonicalMapping.unicodeScalars.elementsEqual(text.unicodeScalars) }
+
+func checkForm(_ text: String) {
+    let form = FormBody(encoded: text)
+    // ASCII only: a raw combining mark after `=` or `&` would join it into one character.
+    let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    var written: [String] = []
+    for (name, value) in form.fields {
+        guard isNFC(name), isNFC(value) else { fuzzFailure("form field \(name.debugDescription)=\(value.debugDescription) is not NFC") }
+        checkNumber(value)
+        written.append(name.addingPercentEncoding(withAllowedCharacters: allowed)! + "=" + value.addingPercentEncoding(withAllowedCharacters: allowed)!)
+    }
+    guard FormBody(encoded: written.joined(separator: "&")) == form else { fuzzFailure("the form \(form.fields) written back reads differently") }
+}
+
+func checkNumber(_ text: String) {
+    if let value = TypedNumber.decimal(text) {
+        guard value.isFinite, text.trimmingCharacters(in: .whitespaces).allSatisfy({ "0123456789,.+-".contains($0) }) else {
+            fuzzFailure("\(text.debugDescription) read as the number \(value)")
+        }
+        if abs(value) < 1e12 {
+            let printed = TypedNumber.points(value)
+            guard let again = TypedNumber.decimal(printed), abs(again - value) <= 0.005 + abs(value) * 1e-15 + 1e-9 else {
+                fuzzFailure("\(value) printed as \(printed) reads back as \(String(describing: TypedNumber.decimal(printed)))")
+            }
+        }
+    }
+    if let whole = TypedNumber.whole(text) {
+        guard Int64(text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ".", with: "")) == whole else {
+            fuzzFailure("\(text.debugDescription) read as the whole number \(whole)")
+        }
+    }
+}
+
+func checkPoints(_ value: Double) {
+    let printed = TypedNumber.points(value)
+    if !value.isFinite { guard printed == "—" else { fuzzFailure("\(value) printed as \(printed)") }; return }
+    let body = printed.hasPrefix("-") ? printed.dropFirst() : Substring(printed)
+    let parts = body.split(separator: ",", omittingEmptySubsequences: false)
+    guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+          parts.count == 1 || parts[1].count <= 2 else { fuzzFailure("\(value) printed as \(printed)") }
+}
+
+func checkUpload(contentType: String, body: [UInt8]) {
+    let boundary = MultipartFile.boundary(contentType: contentType)
+    if let boundary, !(1...200).contains(boundary.count) { fuzzFailure("boundary of \(boundary.count) characters") }
+    let used = boundary ?? "b"
+    if let file = MultipartFile.parse(body, boundary: used) {
+        checkFileName(file.fileName)
+        guard file.bytes.startIndex >= 0, file.bytes.endIndex <= body.count,
+              body[file.bytes.endIndex...].starts(with: Array("\r\n--\(used)".utf8)) else {
+            fuzzFailure("the file part \(file.bytes.startIndex)..<\(file.bytes.endIndex) is not followed by the delimiter")
+        }
+    }
+    // The way a browser sends a file: the name from the first line (quotes, line ends and
+    // folders are what a browser never puts there), the body as the file.
+    let name = String(contentType.unicodeScalars.filter { !"\"\r\n/\\".unicodeScalars.contains($0) })
+    let content = body
+    guard !name.isEmpty, name != ".", name != "..", MultipartFile.find(Array("\r\n--\(used)".utf8), in: content, from: 0) == nil else { return }
+    var sent = Array("--\(used)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/pdf\r\n\r\n".utf8)
+    sent += content
+    sent += Array("\r\n--\(used)--\r\n".utf8)
+    guard let file = MultipartFile.parse(sent, boundary: used) else { fuzzFailure("a browser's upload of \(name.debugDescription) was not found") }
+    let expected = name.precomposedStringWithCanonicalMapping
+    guard file.fileName == expected, Array(file.bytes) == content else {
+        fuzzFailure("a browser's upload of \(name.debugDescription) (\(content.count) bytes) read as \(file.fileName.debugDescription) (\(file.bytes.count) bytes)")
+    }
+}
+
+func checkFileName(_ name: String) {
+    guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), !name.contains("\\"), isNFC(name) else {
+        fuzzFailure("file name \(name.debugDescription)")
+    }
+    checkDisposition(name)
+}
+
+func checkDisposition(_ name: String) {
+    let header = ContentDisposition.attachment(name)
+    guard header.unicodeScalars.allSatisfy({ (0x20..<0x7F).contains($0.value) }) else { fuzzFailure("Content-Disposition \(header.debugDescription) is not printable ASCII") }
+    guard let range = header.range(of: "filename*=UTF-8''"), String(header[range.upperBound...]).removingPercentEncoding == name.precomposedStringWithCanonicalMapping else {
+        fuzzFailure("Content-Disposition \(header) does not give back \(name.debugDescription)")
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = fuzzBytes(data, size)
+    let (line, rest) = bytes.splitOnce([UInt8(ascii: "\n")])
+    let first = String(decoding: line, as: UTF8.self), body = rest ?? []
+    checkForm(String(decoding: body, as: UTF8.self))
+    checkForm(first)
+    checkNumber(first)
+    if bytes.count >= 8 {
+        var bits: UInt64 = 0
+        for byte in bytes.prefix(8) { bits = bits << 8 | UInt64(byte) }
+        checkPoints(Double(bitPattern: bits))
+    }
+    checkUpload(contentType: first, body: body)
+    if !first.isEmpty { checkDisposition(first) }
+    return 0
+}
+
+@_cdecl("FuzzOfficeForms_main")
+func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runLibFuzzer(argc, argv, testOneInput)
+}
