@@ -1,7 +1,8 @@
 // Fuzz target: what the office web apps read from a browser before any guard or handler acts on it
 // (Sources/WebForms, Protocol-free but outside input all the same):
 //
-// - `FormBody(encoded:)`: a URL-encoded form body (every POST of both apps, the `_csrf` field);
+// - `FormBody(encoded:)`: a URL-encoded form body (every POST of both apps, the `_csrf` field),
+//   decoded by hand and checked against Foundation's `removingPercentEncoding`;
 // - `TypedNumber.decimal` / `whole` / `points`: scores typed with a decimal comma, counts with
 //   dots between thousands, and figures printed back;
 // - `MultipartFile.boundary(contentType:)` and `parse(_:boundary:)`: the evidence upload;
@@ -22,8 +23,23 @@ import WebForms
 
 func isNFC(_ text: String) -> Bool { text.precomposedStringWithCanonicalMapping.unicodeScalars.elementsEqual(text.unicodeScalars) }
 
+/// The form as Foundation decodes it (what `FormBody` did before its hand-written decoder): the oracle.
+func foundationForm(_ text: String) -> [String: String] {
+    var fields: [String: String] = [:]
+    for pair in text.utf8.split(separator: UInt8(ascii: "&")) {
+        let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+        func decode(_ part: Substring.UTF8View) -> String {
+            let spaced = String(decoding: part, as: UTF8.self).replacingOccurrences(of: "+", with: " ")
+            return (spaced.removingPercentEncoding ?? spaced).precomposedStringWithCanonicalMapping
+        }
+        fields[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+    }
+    return fields
+}
+
 func checkForm(_ text: String) {
     let form = FormBody(encoded: text)
+    guard form.fields == foundationForm(text) else { fuzzFailure("FormBody and Foundation decode \(text.debugDescription) differently") }
     // ASCII only: a raw combining mark after `=` or `&` would join it into one character.
     let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
     var written: [String] = []

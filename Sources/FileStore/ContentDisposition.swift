@@ -14,10 +14,11 @@ public enum ContentDisposition {
     /// RFC 5987 `attr-char` kept, every other byte of the UTF-8 as %XX.
     static func percentEncoded(_ text: String) -> String {
         let keep = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&+-.^_`|~".utf8)
-        var out = ""
+        let digits = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
         for byte in text.utf8 {
-            if keep.contains(byte) { out.append(Character(UnicodeScalar(byte))) } else { out += String(format: "%%%02X", byte) }
+            if keep.contains(byte) { out.append(byte) } else { out += [UInt8(ascii: "%"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
