@@ -106,7 +106,7 @@ func checkUpload(contentType: String, body: [UInt8]) {
 }
 
 func checkFileName(_ name: String) {
-    guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), !name.contains("\\"), isNFC(name) else {
+    guard !name.isEmpty, name != ".", name != "..", !name.unicodeScalars.contains("/"), !name.unicodeScalars.contains("\\"), isNFC(name) else {
         fuzzFailure("file name \(name.debugDescription)")
     }
     checkDisposition(name)

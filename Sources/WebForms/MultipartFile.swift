@@ -45,16 +45,27 @@ public struct MultipartFile: Sendable {
     }
 
     /// `filename="…"` of a part's Content-Disposition (browsers send UTF-8 names as they are).
+    /// Read as bytes, not characters: a name beginning with a combining mark forms one character
+    /// with the quote before it, and `filename="` was then not found (FuzzOfficeForms).
     static func fileName(in headers: String) -> String? {
-        for line in headers.split(separator: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
-            guard line.contains("name=\"file\""), let range = line.range(of: "filename=\"") else { return nil }
-            let rest = line[range.upperBound...]
-            guard let end = rest.firstIndex(of: "\"") else { return nil }
-            let name = String(rest[..<end]).precomposedStringWithCanonicalMapping
-            // Some browsers send the whole path, with either separator: keep the last component.
-            guard let base = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init),
-                  base != ".", base != ".." else { return nil }
-            return base
+        let bytes = Array(headers.utf8)
+        let prefix = Array("content-disposition:".utf8)
+        var start = 0
+        while start < bytes.count {
+            let end = find(Array("\r\n".utf8), in: bytes, from: start) ?? bytes.count
+            let line = Array(bytes[start..<end])
+            start = end + 2
+            guard line.count >= prefix.count, zip(line, prefix).allSatisfy({ ((0x41...0x5A).contains($0) ? $0 | 0x20 : $0) == $1 }) else { continue }
+            guard find(Array("name=\"file\"".utf8), in: line, from: 0) != nil,
+                  let at = find(Array("filename=\"".utf8), in: line, from: 0) else { return nil }
+            let from = at + "filename=\"".utf8.count
+            guard let close = line[from...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+            let name = String(decoding: line[from..<close], as: UTF8.self).precomposedStringWithCanonicalMapping
+            // Some browsers send the whole path, with either separator: keep the last component
+            // (split at scalars: a combining mark after a slash must not hide it).
+            guard let last = name.unicodeScalars.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last else { return nil }
+            let base = String(String.UnicodeScalarView(last))
+            return base == "." || base == ".." ? nil : base
         }
         return nil
     }

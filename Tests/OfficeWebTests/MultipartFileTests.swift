@@ -22,5 +22,17 @@ import WebForms
         #expect(try #require(MultipartFile.parse(Self.body("a/b/c.pdf", "%PDF"), boundary: "x")).fileName == "c.pdf")
         #expect(MultipartFile.parse(Self.body("..", "%PDF"), boundary: "x") == nil)
         #expect(MultipartFile.parse(Self.body("/", "%PDF"), boundary: "x") == nil)
+        #expect(try #require(MultipartFile.parse(Self.body("a/\u{301}b.pdf", "%PDF"), boundary: "x")).fileName == "\u{301}b.pdf")
+    }
+
+    /// Regression (FuzzOfficeForms, input `cc 9a ef bf bd 2b ad`): a name beginning with a combining
+    /// mark forms one character with the quote before it; read by characters, `filename="` was not
+    /// found and the upload was refused as having no file.
+    @Test func aNameBeginningWithACombiningMarkIsFound() throws {
+        let name = "\u{31A}\u{FFFD}+\u{FFFD}"
+        let file = try #require(MultipartFile.parse(Self.body(name, ""), boundary: "x"))
+        #expect(file.fileName == name)
+        #expect(file.bytes.isEmpty)
+        #expect(try #require(MultipartFile.parse(Self.body("\u{301}Quyết định.pdf", "%PDF"), boundary: "x")).fileName == "\u{301}Quyết định.pdf")
     }
 }
