@@ -23,7 +23,8 @@ public struct FormBody: Sendable, Equatable {
 
     /// One name or value: `%XX` decoded, `+` as a space, then NFC. A part with a `%` not followed
     /// by two hex digits, or decoding to invalid UTF-8, is kept as sent (`+` still a space), as
-    /// Foundation's `removingPercentEncoding` leaves it. By hand, byte by byte: through Foundation
+    /// Foundation's `removingPercentEncoding` leaves it (for invalid UTF-8 Foundation is not
+    /// consistent: it keeps `%A0n` but repairs `A%A9g` to `A\u{FFFD}g`; one rule here). By hand, byte by byte: through Foundation
     /// a 1 MiB form of short fields took 2 s of CPU, and the login form is read before anyone
     /// has logged in. (FuzzOfficeForms checks it against Foundation's decoding.)
     static func decode<Part: Collection<UInt8>>(_ part: Part) -> String {

@@ -12,6 +12,16 @@ import WebForms
         #expect(form["flag"] == "")
     }
 
+    /// Found by FuzzOfficeForms against Foundation: `%XX` giving invalid UTF-8 is kept as sent,
+    /// always (Foundation keeps some such parts and repairs others with U+FFFD).
+    @Test func invalidUTF8IsKeptAsSent() {
+        let form = FormBody(encoded: "a=%A0n&b=A%A9g&c=h%E1%&d=x+%C3%A0")
+        #expect(form["a"] == "%A0n")
+        #expect(form["b"] == "A%A9g")
+        #expect(form["c"] == "h%E1%")
+        #expect(form["d"] == "x à")
+    }
+
     /// A raw combining mark right after `&` or `=` forms one character with it; the separators are
     /// bytes, so the fields are still told apart.
     @Test func separatorsAreBytesNotCharacters() {
