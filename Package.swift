@@ -88,7 +88,10 @@ let package = Package(
         ]),
         // The office web apps' common ground: local accounts (bcrypt), sessions, CSRF, login throttling,
         // the Host allow-list, role guards, and server-rendered Mustache pages embedded in the binary.
-        .target(name: "OfficeWeb", dependencies: ["ReformsyncConfig",
+        // What the office apps read from a browser: URL-encoded forms, the evidence upload's multipart
+        // body, numbers typed with a decimal comma. Foundation only, so the fuzz targets reach it.
+        .target(name: "WebForms"),
+        .target(name: "OfficeWeb", dependencies: ["ReformsyncConfig", "WebForms",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "Mustache", package: "swift-mustache"),
@@ -161,7 +164,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Accounts, sessions, CSRF, throttling and templates of the office apps, on real SQLite files.
-        .testTarget(name: "OfficeWebTests", dependencies: ["OfficeWeb", "ReformsyncConfig",
+        .testTarget(name: "OfficeWebTests", dependencies: ["OfficeWeb", "ReformsyncConfig", "WebForms",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
@@ -185,6 +188,10 @@ if Context.environment["REFORMSYNC_FUZZ"] == "1" {
         ("FuzzCSV", ["CSVImport", "ReformData"]),
         ("FuzzConfig", ["ReformsyncConfig"]),
         ("FuzzLocalAPI", ["ReformData", "CRDT"]),
+        ("FuzzFileTransfer", ["FileStore"]),
+        ("FuzzContentSniffer", ["FileStore"]),
+        ("FuzzOfficeForms", ["WebForms", "FileStore"]),
+        ("FuzzSeasonDates", ["ReformData"]),
     ]
     package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"))
     for target in fuzzTargets {

@@ -27,7 +27,7 @@ SANITIZE=${FUZZ_SANITIZE:-fuzzer,address}
 WORK=${FUZZ_WORK:-.build-fuzz/work}
 SWIFT=${SWIFT:-swift}
 # Fastest first: a long run that is cut short has the most targets done.
-ALL=(FuzzLocalAPI FuzzGzip FuzzCSV FuzzChangeSet FuzzMessages FuzzConfig)
+ALL=(FuzzSeasonDates FuzzContentSniffer FuzzFileTransfer FuzzGzip FuzzCSV FuzzChangeSet FuzzLocalAPI FuzzMessages FuzzConfig FuzzOfficeForms)
 if (($#)); then TARGETS=("$@"); else TARGETS=("${ALL[@]}"); fi
 
 for target in "${TARGETS[@]}"; do
@@ -38,11 +38,13 @@ for target in "${TARGETS[@]}"; do
 done
 
 # Seed corpora: every change set, message body and invalid set of Protocol/vectors, the example
-# configurations, gzip files of all of these, and the small hand-written seeds of Fuzz/seeds/.
+# configurations, gzip files of all of these, the chunk-frame streams of Protocol/vectors/files,
+# small files of every evidence type (zip containers made here), and the small hand-written seeds
+# of Fuzz/seeds/.
 rm -rf "$WORK/corpus"
 mkdir -p "$WORK/corpus" "$WORK/logs"
 python3 - "$WORK/corpus" <<'EOF'
-import glob, gzip, hashlib, json, os, sys
+import glob, gzip, hashlib, io, json, os, struct, sys, zipfile
 out = sys.argv[1]
 def put(target, data):
     if isinstance(data, str): data = data.encode()
@@ -76,7 +78,47 @@ for path in sorted(glob.glob("Config/*.yaml")):
     text = open(path, encoding="utf-8").read()
     put("FuzzConfig", text)
     put("FuzzConfig", text + "\n---ENV---\nSYNC_INTERVAL=60\nHUB_URL=http://127.0.0.1:8443\nSERVER_PORT=8443\n")
-for target in ("FuzzCSV", "FuzzConfig", "FuzzLocalAPI", "FuzzChangeSet", "FuzzMessages", "FuzzGzip"):
+# Chunk frames: byte 0 = cut count | 0x80 for frame mode, 2 bytes per cut, then the payload.
+frames = json.load(open("Protocol/vectors/files/frames.json"))
+for case in frames["valid"] + frames["invalid"]:
+    stream = bytes.fromhex(case["stream_hex"])
+    put("FuzzFileTransfer", b"\x00" + stream)
+    put("FuzzFileTransfer", bytes([3]) + struct.pack(">HHH", 1, 35, 2) + stream)
+    put("FuzzFileTransfer", bytes([2]) + struct.pack(">HH", 36, 0) + stream)
+for header in ["bytes=0-", "bytes=65536-131071", "bytes=5-2", "bytes=1-2,4-5", " bytes=99999999999999999999-", "bytes=-500", "bytes=+1-"]:
+    put("FuzzFileTransfer", b"\x00\x01\x86\xa0" + header.encode())
+put("FuzzFileTransfer", bytes([0x82]) + struct.pack(">HH", 3, 100) + "Quyết định 15/QĐ-UBND".encode() * 20)
+put("FuzzFileTransfer", bytes([0x81]) + struct.pack(">H", 65535) + bytes(range(256)) * 8)
+# Evidence files: byte 0 picks the name (0 .pdf, 1 .doc, 2 .xls, 4 .docx), then the file.
+def zipped(entries, stored_first=None):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        if stored_first: z.writestr(zipfile.ZipInfo("mimetype"), stored_first, compress_type=zipfile.ZIP_STORED)
+        for name, data in entries: z.writestr(name, data)
+    return out.getvalue()
+ole = bytes([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) + bytes(504)
+for choice, data in [
+    (0, b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"), (5, bytes([0xFF, 0xD8, 0xFF, 0xE0]) + b"\x00\x10JFIF" + bytes(32)),
+    (5, bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + bytes(32)), (1, ole), (2, ole), (6, ole),
+    (4, zipped([("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<w:document/>")])),
+    (4, zipped([("[Content_Types].xml", "<Types/>"), ("xl/workbook.xml", "<workbook/>")])),
+    (4, zipped([("content.xml", "<office:document/>")], "application/vnd.oasis.opendocument.text")),
+    (4, zipped([("content.xml", "<office:document/>")], "application/vnd.oasis.opendocument.spreadsheet")),
+    (4, zipped([("a.txt", "not an office file")])), (0, b"MZ\x90\x00 renamed program"), (0, "Báo cáo.txt".encode())]:
+    put("FuzzContentSniffer", bytes([choice]) + data)
+# Office forms: first line the upload's Content-Type, then the body.
+boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
+upload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nabc\r\n--{boundary}\r\n"
+          f"Content-Disposition: form-data; name=\"file\"; filename=\"Quyết định 06.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+          f"%PDF-1.4\r\n--{boundary}--\r\n")
+put("FuzzOfficeForms", f"multipart/form-data; boundary={boundary}\n{upload}")
+put("FuzzOfficeForms", f'multipart/form-data; boundary="{boundary}"\n{upload}')
+# Season dates: one text (its bytes also give two millisecond times).
+for text in ["2021-02-28", "2021-02-30", "2024-02-29", "2100-02-29", "0000-03-01", "-999-01-01", "9999-12-31", "2021-13-01", "+021-01-01",
+             "2021-1-01", "2021-01-01T00:00", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"]:
+    put("FuzzSeasonDates", text)
+for target in ("FuzzCSV", "FuzzConfig", "FuzzLocalAPI", "FuzzChangeSet", "FuzzMessages", "FuzzGzip",
+               "FuzzFileTransfer", "FuzzContentSniffer", "FuzzOfficeForms", "FuzzSeasonDates"):
     for path in sorted(glob.glob(f"Fuzz/seeds/{target}/*")):
         put(target, open(path, "rb").read())
 EOF
@@ -95,8 +137,9 @@ for target in "${TARGETS[@]}"; do
     -rss_limit_mb="$RSS_MB" -max_len="$MAX_LEN" -print_final_stats=1 -detect_leaks=0 \
     -artifact_prefix="$crashes/" "$corpus" >"$log" 2>&1 || rc=$?
   seconds=$(($(date +%s) - start))
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-  line=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1)
+  # `|| true`: a target that crashes on a seed prints no stats, and the summary must still come.
+  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}' || true)
+  line=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1 || true)
   cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$line")
   ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<<"$line")
   found=$(find "$crashes" -type f | sort)

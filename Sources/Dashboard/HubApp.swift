@@ -94,7 +94,7 @@ public enum HubApp {
             let unit = try context.parameters.require("unit").nfc, year = try year(request, form: form)
             let criterion = form["criterion"] ?? ""
             do {
-                guard let score = FormBody.decimal(form["score"] ?? "") else {
+                guard let score = TypedNumber.decimal(form["score"] ?? "") else {
                     throw SeasonDeskError(field: "score", "score is not a number", vi: "Điểm phải là một số (ví dụ 1,5).", badInput: true)
                 }
                 try SeasonDesk.appraise(replica, unit: unit, year: year, criterion: criterion, score: score, reason: form["reason"], now: now())
@@ -108,7 +108,7 @@ public enum HubApp {
             let unit = try context.parameters.require("unit").nfc, year = try year(request, form: form)
             let criterion = form["criterion"] ?? ""
             do {
-                guard let score = FormBody.decimal(form["score"] ?? "") else {
+                guard let score = TypedNumber.decimal(form["score"] ?? "") else {
                     throw SeasonDeskError(field: "score", "score is not a number", vi: "Điểm phải là một số (ví dụ 1,5).", badInput: true)
                 }
                 guard let accepted = ["yes": true, "no": false][form["accepted"] ?? ""] else {
@@ -225,9 +225,8 @@ public enum HubApp {
         admins.post("tokens") { _, _ in
             let form = FormBody.current
             let unit = (form["unit"] ?? "").trimmingCharacters(in: .whitespaces).nfc
-            guard !unit.isEmpty else { return try tokensPage(error: "Nhập mã đơn vị.") }
-            do { try TokenEligibility.check(unit, in: replica, nowMillis: now()) } catch let refusal as TokenEligibility.Refusal {
-                return try tokensPage(error: refusal.vietnamese)
+            guard !unit.isEmpty, try replica.get("units", key: unit) != nil else {
+                return try tokensPage(error: "Không có đơn vị \"\(unit)\" ở hub: nạp danh sách đơn vị trước hoặc kiểm tra mã đơn vị.")
             }
             guard let grace = Int((form["grace_days"] ?? "7").trimmingCharacters(in: .whitespaces)), (0...365).contains(grace) else {
                 return try tokensPage(error: "Số ngày các mã cũ còn dùng được phải từ 0 đến 365.")

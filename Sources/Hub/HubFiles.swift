@@ -163,26 +163,17 @@ public final class HubFiles: Sendable {
         return (store.path(hash), size, contentType, name)
     }
 
-    /// A `Range: bytes=N-` or `bytes=N-M` header as an offset and a last byte (nil: to the end).
+    /// A `Range: bytes=N-` or `bytes=N-M` header as an offset and a last byte (``ByteRange``; nil: no header).
     static func range(_ header: String?, size: Int64) throws -> (from: Int64, to: Int64)? {
         guard let header else { return nil }
-        guard header.hasPrefix("bytes="), !header.contains(",") else {
+        switch ByteRange.parse(header, size: size) {
+        case .success(let range): return (range.first, range.last)
+        case .failure(.notUnderstood):
             throw HubError(status: 416, code: "bad_range", message: "Range \(header.prefix(80)) is not understood: send bytes=N- or bytes=N-M (one range)")
+        case .failure(.lastBeforeFirst):
+            throw HubError(status: 416, code: "bad_range", message: "Range \(header.prefix(80)): the last byte must be a number not below the first")
+        case .failure(.beyondEnd):
+            throw HubError(status: 416, code: "range_not_satisfiable", message: "Range \(header.prefix(80)) starts beyond the file's \(size) bytes")
         }
-        let parts = header.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let from = Int64(parts[0]), from >= 0 else {
-            throw HubError(status: 416, code: "bad_range", message: "Range \(header.prefix(80)) is not understood: send bytes=N- or bytes=N-M (one range)")
-        }
-        var to = size - 1
-        if !parts[1].isEmpty {
-            guard let last = Int64(parts[1]), last >= from else {
-                throw HubError(status: 416, code: "bad_range", message: "Range \(header.prefix(80)): the last byte must be a number not below the first")
-            }
-            to = min(last, size - 1)
-        }
-        guard from < size else {
-            throw HubError(status: 416, code: "range_not_satisfiable", message: "Range starts at byte \(from), but the file has \(size) bytes")
-        }
-        return (from, to)
     }
 }

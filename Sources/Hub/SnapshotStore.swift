@@ -1,4 +1,5 @@
 import Crypto
+import FileStore
 import Foundation
 import ReformData
 import Replica
@@ -100,14 +101,9 @@ struct SnapshotStore {
         return (bytes, first, total, partial)
     }
 
-    /// `bytes=FIRST-` or `bytes=FIRST-LAST`, FIRST within the file; nil otherwise (no multiple ranges).
+    /// `bytes=FIRST-` or `bytes=FIRST-LAST`, FIRST within the file; nil otherwise (``ByteRange``, one range).
     static func parseRange(_ header: String, total: Int) -> (first: Int, last: Int)? {
-        let text = header.trimmingCharacters(in: .whitespaces)
-        guard text.hasPrefix("bytes=") else { return nil }
-        let parts = text.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let first = Int(parts[0]), first >= 0, first < total else { return nil }
-        if parts[1].isEmpty { return (first, total - 1) }
-        guard let last = Int(parts[1]), last >= first else { return nil }
-        return (first, min(last, total - 1))
+        guard case .success(let range) = ByteRange.parse(header, size: Int64(total)) else { return nil }
+        return (Int(range.first), Int(range.last))
     }
 }

@@ -29,22 +29,31 @@ public enum SeasonDay {
 
     /// The day (Vietnam time) a millisecond time falls on, `YYYY-MM-DD`.
     public static func date(millis: UInt64) -> String {
-        let local = Int64(clamping: millis) + offsetMillis
+        let local = localMillis(millis)
         return date(dayNumber: local >= 0 ? local / dayMillis : (local - dayMillis + 1) / dayMillis)
     }
 
     /// The day (Vietnam time) and minute of a millisecond time, `YYYY-MM-DD HH:MM`, for messages.
     public static func dateTime(millis: UInt64) -> String {
-        let local = Int64(clamping: millis) + offsetMillis
+        let local = localMillis(millis)
         let minutes = (local % dayMillis) / 60_000
         let hh = minutes / 60, mm = minutes % 60
         return date(millis: millis) + " " + (hh < 10 ? "0" : "") + String(hh) + ":" + (mm < 10 ? "0" : "") + String(mm)
     }
 
+    /// Milliseconds since 1970 in Vietnam time. Times past any real one (beyond year 292 million,
+    /// where UTC+7 no longer fits `Int64`) are held at the last representable millisecond: these
+    /// functions print what they are given, they never trap on it.
+    static func localMillis(_ millis: UInt64) -> Int64 {
+        min(Int64(clamping: millis), Int64.max - offsetMillis) + offsetMillis
+    }
+
     /// Whole days from `from` to `to` (milliseconds), rounded up: days left before a deadline.
     public static func daysLeft(from: UInt64, to: UInt64) -> Int64 {
         guard to > from else { return 0 }
-        return (Int64(clamping: to - from) + dayMillis - 1) / dayMillis
+        // In UInt64: any two times give a count (at most 2.2e11 days), never an overflow.
+        let gap = to - from, day = UInt64(dayMillis)
+        return Int64(gap / day + (gap % day == 0 ? 0 : 1))
     }
 
     // Howard Hinnant's days_from_civil / civil_from_days.

@@ -4,6 +4,21 @@ import Testing
 
 @Suite("season days and the pure season rules (Protocol §17)")
 struct SeasonRuleTests {
+    /// Regressions (FuzzSeasonDates): a millisecond time above `Int64.max` − 7 h overflowed adding
+    /// Vietnam's offset (input `d0 32 2d 30 31 d0 32 38`), and `daysLeft` overflowed rounding up a
+    /// gap above `Int64.max` − 1 day (input `AAAAAAAA////CgoKAAAABAAAPxAz`): both trapped. Such
+    /// times now print as the last representable day, and every gap gives its count of days.
+    @Test("any millisecond time prints as a day, never traps")
+    func farMillisecondTimesDoNotTrap() {
+        for millis in [UInt64(0xd032_2d30_31d0_3238), .max, UInt64(Int64.max), UInt64(Int64.max) - 25_200_000] {
+            #expect(SeasonDay.date(millis: millis) == "292278994-08-17", "\(millis)")
+            #expect(SeasonDay.dateTime(millis: millis).hasPrefix("292278994-08-17 "), "\(millis)")
+        }
+        #expect(SeasonDay.date(millis: 0) == "1970-01-01")
+        #expect(SeasonDay.daysLeft(from: 0, to: .max) == 213_503_982_335)
+        #expect(SeasonDay.daysLeft(from: 1, to: UInt64(Int64.max) + 1) == 106_751_991_168)
+    }
+
     @Test("a phase's last day ends at 24:00 Vietnam time, 17:00 UTC, on every replica alike")
     func lastDayEndsAtMidnightVietnamTime() {
         // 2022-01-15T17:00:00Z

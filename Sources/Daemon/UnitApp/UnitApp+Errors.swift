@@ -40,29 +40,25 @@ extension UnitApp {
         }
     }
 
-    /// A number typed by a person: "2,5" or "2.5"; nil when empty; a Vietnamese error otherwise.
+    /// A number typed by a person: "2,5" or "2.5" (``TypedNumber/decimal(_:)``); nil when empty;
+    /// a Vietnamese error otherwise.
     static func number(_ text: String?, label: String, range: ClosedRange<Double>) -> (value: Double?, error: String?) {
-        guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return (nil, nil) }
-        guard let value = FormBody.decimal(text) else { return (nil, "\(label): \"\(text)\" không phải là số.") }
+        guard !(text ?? "").trimmingCharacters(in: .whitespaces).isEmpty else { return (nil, nil) }
+        guard let value = TypedNumber.decimal(text ?? "") else { return (nil, "\(label): \"\(text ?? "")\" không phải là số.") }
         guard range.contains(value) else {
             return (nil, "\(label) phải từ \(Self.points(range.lowerBound)) đến \(Self.points(range.upperBound)).")
         }
         return (value, nil)
     }
 
+    /// A whole number typed by a person, dots between thousands allowed (``TypedNumber/whole(_:)``).
     static func integer(_ text: String?, label: String, range: ClosedRange<Int64>) -> (value: Int64?, error: String?) {
-        let trimmed = (text ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ".", with: "")
-        guard !trimmed.isEmpty else { return (nil, nil) }
-        guard let value = Int64(trimmed) else { return (nil, "\(label): \"\(text ?? "")\" không phải là số nguyên.") }
+        guard !(text ?? "").trimmingCharacters(in: .whitespaces).isEmpty else { return (nil, nil) }
+        guard let value = TypedNumber.whole(text ?? "") else { return (nil, "\(label): \"\(text ?? "")\" không phải là số nguyên.") }
         guard range.contains(value) else { return (nil, "\(label) phải từ \(range.lowerBound) đến \(range.upperBound).") }
         return (value, nil)
     }
 
-    /// Points as Vietnamese write them: "2,5", "10".
-    static func points(_ value: Double) -> String {
-        let rounded = (value * 100).rounded() / 100
-        let text = rounded == rounded.rounded() ? String(Int64(rounded)) : String(format: "%.2f", rounded)
-            .replacingOccurrences(of: "0+$", with: "", options: .regularExpression)
-        return text.replacingOccurrences(of: ".", with: ",")
-    }
+    /// Points as Vietnamese write them: "2,5", "10" (``TypedNumber/points(_:)``).
+    static func points(_ value: Double) -> String { TypedNumber.points(value) }
 }

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Feed the body's pieces in order to ``feed(_:into:)``, then call ``finish()``: it returns the
 /// file's name (NFC, path stripped), or throws ``MultipartError`` naming what was wrong with the body.
-public struct MultipartFileReader {
+public struct MultipartFileReader: Sendable {
     /// Longest header block of one part: a browser sends a few hundred bytes.
     public static let maxHeaderBytes = 16 << 10
 
@@ -21,17 +21,7 @@ public struct MultipartFileReader {
     public private(set) var fileBytes: Int64 = 0
 
     /// The boundary of a `multipart/form-data` content type, or nil when it is not one.
-    public static func boundary(contentType: String) -> String? {
-        guard contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
-        for part in contentType.split(separator: ";") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
-            if trimmed.lowercased().hasPrefix("boundary=") {
-                let value = trimmed.dropFirst("boundary=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                return value.isEmpty || value.count > 70 ? nil : value  // RFC 2046: 1 to 70 characters
-            }
-        }
-        return nil
-    }
+    public static func boundary(contentType: String) -> String? { MultipartFile.boundary(contentType: contentType) }
 
     public init(boundary: String) {
         delimiter = Array("\r\n--\(boundary)".utf8)
@@ -99,40 +89,14 @@ public struct MultipartFileReader {
         try sink(bytes)
     }
 
-    /// `filename="…"` of a part's Content-Disposition for the field `file` (browsers send UTF-8
-    /// names as they are), NFC and without any path.
-    static func fileName(in headers: String) -> String? {
-        for line in headers.split(separator: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
-            guard line.contains("name=\"file\""), let range = line.range(of: "filename=\"") else { return nil }
-            let rest = line[range.upperBound...]
-            guard let end = rest.firstIndex(of: "\"") else { return nil }
-            let name = String(rest[..<end]).precomposedStringWithCanonicalMapping
-            let last = name.split(separator: "/").last.map(String.init) ?? ""
-            let base = last.split(separator: "\\").last.map(String.init) ?? ""
-            return base.isEmpty || base == "." || base == ".." ? nil : String(base.prefix(255))
-        }
-        return nil
-    }
+    /// The file name of a part's headers (``MultipartFile/fileName(in:)``: read as bytes, NFC, last path component).
+    static func fileName(in headers: String) -> String? { MultipartFile.fileName(in: headers) }
 
-    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
-        let first = needle[0]
-        var i = 0
-        let last = haystack.count - needle.count
-        while i <= last {
-            if haystack[i] == first {
-                var j = 1
-                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return i }
-            }
-            i += 1
-        }
-        return nil
-    }
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? { MultipartFile.find(needle, in: haystack, from: 0) }
 }
 
 /// A `multipart/form-data` body that cannot be read, with what was wrong.
-public struct MultipartError: Error, CustomStringConvertible {
+public struct MultipartError: Error, Sendable, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
 }
