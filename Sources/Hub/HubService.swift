@@ -94,7 +94,6 @@ public final class HubService: Sendable {
         self.currentEpoch = Mutex(try HubEpoch.ensure(replica))
         self.files = HubFiles(store: FileStore(dataDirectory: (replica.location as NSString).deletingLastPathComponent), replica: replica)
         try replica.ensureFileTables()
-        try HubIndexes.ensure(replica)  // snapshots select one unit's rows (§19.3)
         self.admission = HubAdmission(maxConcurrent: settings.maxConcurrentRequests, maxQueued: settings.maxQueuedRequests,
                                       maxLivePulls: settings.maxLivePulls, retryAfterSeconds: settings.retryAfterSeconds)
     }
@@ -347,7 +346,9 @@ public final class HubService: Sendable {
     public func readable(by unit: String, after cursor: ChangeCursor, limit: Int, excludingSite: SiteID?, _ db: Database) throws -> ChangePage {
         let read = try readPolicy(unit: unit, db)
         // A node has every change it stamped itself (or a later one of the same field): not sent back.
-        var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) },
+        // Reads the unit's rows only (and shared ones), through the index by owner: the same page
+        // as sweeping every row with `read.mayRead` as the filter (§8.4, §18.1).
+        var page = try self.replica.changes(after: cursor, limit: limit, readableBy: read,
                                             excludingSite: excludingSite, maxRows: limit * Self.rowsPerChange, db)
         // A task the unit was just assigned to: send the whole task, which the unit never saw.
         let newlyAssigned = Set(page.changes.filter { $0.table == "task_assignees" && ($0.column == "task" || $0.column == nil) }

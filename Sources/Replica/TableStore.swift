@@ -33,6 +33,8 @@ struct TableStore: Sendable {
     /// `SELECT _v, id, _cl, _hlc, _clk, columns... WHERE _v > ? ORDER BY _v LIMIT ?`: the rows a
     /// change page reads, decoded by ``appendChanges(of:version:cursor:sites:excluding:filter:to:siteUnits:)``.
     let changesSQL: String
+    /// ``changesSQL`` up to its WHERE clause (``readableChangesSQL(owners:keys:)`` adds another).
+    let changesSelect: String
 
     init(schema: TableSchema) {
         self.schema = schema
@@ -51,7 +53,8 @@ struct TableStore: Sendable {
         insertNewSQL = insertSQL + " ON CONFLICT(id) DO NOTHING"
         let updates = all.dropFirst().map { "\($0) = excluded.\($0)" }
         upsertSQL = insertSQL + " ON CONFLICT(id) DO UPDATE SET " + updates.joined(separator: ", ")
-        changesSQL = "SELECT \((["_v", "id", "_cl", "_hlc", "_clk"] + columns).joined(separator: ", ")) FROM \(table) WHERE _v > ? ORDER BY _v LIMIT ?"
+        changesSelect = "SELECT \((["_v", "id", "_cl", "_hlc", "_clk"] + columns).joined(separator: ", ")) FROM \(table)"
+        changesSQL = changesSelect + " WHERE _v > ? ORDER BY _v LIMIT ?"
     }
 
     /// The SQL that creates the table and its version index.
@@ -62,6 +65,17 @@ struct TableStore: Sendable {
             "CREATE TABLE IF NOT EXISTS \(table) (id TEXT PRIMARY KEY NOT NULL, \(columns.joined(separator: ", ")), "
                 + "_cl INTEGER NOT NULL, _hlc INTEGER NOT NULL, _v INTEGER NOT NULL, _clk BLOB NOT NULL)",
             "CREATE INDEX IF NOT EXISTS \(SQL.quote(schema.name + "__v")) ON \(table)(_v)",
+        ]
+    }
+
+    /// A hub's index for reading one unit's rows in version order, replacing the owner-only index
+    /// hubs made before (``Migrations/createReaderIndexes(_:schema:)``); none for a table without owner.
+    var readerIndexSQL: [String] {
+        guard let owner = schema.ownerColumn else { return [] }
+        let table = SQL.quote(schema.name)
+        return [
+            "CREATE INDEX IF NOT EXISTS \(SQL.quote(schema.name + "__owner_v")) ON \(table)(\(SQL.quote(owner)), _v)",
+            "DROP INDEX IF EXISTS \(SQL.quote(schema.name + "__owner"))",
         ]
     }
 
