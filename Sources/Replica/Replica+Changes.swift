@@ -90,7 +90,7 @@ extension Replica {
             try streams[next].appendChanges(cursor: cursor, sites: sites, excluding: excluding, filter: filter, to: &changes, siteUnits: &siteUnits)
             if try !streams[next].step() { streams.remove(at: next) }
         }
-        let current = try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state WHERE id = 1") ?? position
+        let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM _rs_state WHERE id = 1")) ?? position
         // The streams ran dry before the page was full (each reads at most `rowLimit` rows): every
         // row after the position was read, and the reader is up to date even if the last versions
         // belong to no row any more (a refused record discarded from the quarantine) — it must not

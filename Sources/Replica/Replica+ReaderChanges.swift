@@ -19,7 +19,7 @@ extension Replica {
                         maxRows: Int? = nil, _ db: Database) throws -> ChangePage {
         let sites = try SiteTable.load(db)
         let rowLimit = max(1, limit, maxRows ?? 0)
-        let current = try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state WHERE id = 1") ?? cursor.position
+        let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM _rs_state WHERE id = 1")) ?? cursor.position
         let boundary = try rowBoundary(after: cursor.position, rows: rowLimit, current: current, db)
         var streams: [VersionStream] = []
         for table in schema.tables {
@@ -96,6 +96,35 @@ extension Replica {
         }
     }
 
+    /// Who may read the rows changed after `version` (Protocol §18.3): whether a shared row
+    /// changed, and the owners (and, for `assigned` tables, the keys) of the others. Reads the
+    /// changed rows only, through the version indexes; beyond `maxRows` of them it answers
+    /// ``ChangeAudience/everyone`` rather than read on.
+    public func audience(ofRowsAfter version: Int64, maxRows: Int = 5_000, _ db: Database) throws -> ChangeAudience {
+        var audience = ChangeAudience.nobody
+        var rows = 0
+        for table in schema.tables {
+            let name = SQL.quote(table.name)
+            switch table.readScope {
+            case .everyone:
+                if try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM \(name) WHERE _v > ? LIMIT 1"), arguments: [version]) != nil {
+                    return .everyone
+                }
+            case .owner, .assigned:
+                let owner = table.ownerColumn.map(SQL.quote) ?? "NULL"
+                let statement = try db.cachedStatement(sql: "SELECT \(owner), id FROM \(name) WHERE _v > ? LIMIT ?")
+                let cursor = try Row.fetchCursor(statement, arguments: [version, maxRows - rows + 1])
+                while let row = try cursor.next() {
+                    rows += 1
+                    if rows > maxRows { return .everyone }
+                    if let owner: String = row[0] { audience.owners.insert(owner) }
+                    if table.readScope == .assigned { audience.assignedKeys.insert(row[1]) }
+                }
+            }
+        }
+        return audience
+    }
+
     /// Keys of assigned rows looked up one by one at most (``readableStream(_:policy:after:rows:_:)``).
     static let maxKeysInQuery = 200
 }
@@ -106,6 +135,7 @@ extension TableStore {
     /// With one owner SQLite walks the index on (owner, `_v`) in order; with more it sorts what
     /// it finds, which is still only the unit's rows.
     func readableChangesSQL(owners: Int, keys: Int) -> String {
+        if owners == 1 && keys == 0 && schema.ownerColumn != nil { return readableByOwnerSQL }
         var conditions: [String] = []
         if owners > 0, let owner = schema.ownerColumn {
             conditions.append("\(SQL.quote(owner)) IN (\(Array(repeating: "?", count: owners).joined(separator: ", ")))")

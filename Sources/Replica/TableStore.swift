@@ -11,8 +11,9 @@ import ReformData
 ///
 /// The merge path binds arguments and reads columns straight from GRDB's prepared statements
 /// (``Statement/sqliteStatement``): building `StatementArguments` and `Row`s cost several times
-/// what SQLite itself spends on a row.
-struct TableStore: Sendable {
+/// what SQLite itself spends on a row. A class, immutable: handed from row to row and page to
+/// page without copying (and retaining) its arrays and strings each time.
+final class TableStore: Sendable {
     let schema: TableSchema
     let slotCount: Int
     let ownerIndex: Int?
@@ -35,6 +36,8 @@ struct TableStore: Sendable {
     let changesSQL: String
     /// ``changesSQL`` up to its WHERE clause (``readableChangesSQL(owners:keys:)`` adds another).
     let changesSelect: String
+    /// ``readableChangesSQL(owners:keys:)`` for one owner and no keys, the usual pull's (built once).
+    let readableByOwnerSQL: String
 
     init(schema: TableSchema) {
         self.schema = schema
@@ -53,8 +56,10 @@ struct TableStore: Sendable {
         insertNewSQL = insertSQL + " ON CONFLICT(id) DO NOTHING"
         let updates = all.dropFirst().map { "\($0) = excluded.\($0)" }
         upsertSQL = insertSQL + " ON CONFLICT(id) DO UPDATE SET " + updates.joined(separator: ", ")
-        changesSelect = "SELECT \((["_v", "id", "_cl", "_hlc", "_clk"] + columns).joined(separator: ", ")) FROM \(table)"
-        changesSQL = changesSelect + " WHERE _v > ? ORDER BY _v LIMIT ?"
+        let select = "SELECT \((["_v", "id", "_cl", "_hlc", "_clk"] + columns).joined(separator: ", ")) FROM \(table)"
+        changesSelect = select
+        changesSQL = select + " WHERE _v > ? ORDER BY _v LIMIT ?"
+        readableByOwnerSQL = schema.ownerColumn.map { select + " WHERE (\(SQL.quote($0)) IN (?)) AND _v > ? ORDER BY _v LIMIT ?" } ?? (select + " WHERE _v > ? ORDER BY _v LIMIT ?")
     }
 
     /// The SQL that creates the table and its version index.

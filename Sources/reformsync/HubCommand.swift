@@ -74,7 +74,7 @@ struct HubCommand: AsyncParsableCommand {
             }, routes: { DashboardRoutes.add(to: $0, service: service) },  // the same as `hub routes` lists
                officeRoutes: { HubApp.add(to: $0, service: service, app: office, hosts: hosts) })
             // Writes by other processes (an appraisal put with `record put`) wake the live pulls too.
-            let watcher = HubWriteWatcher(writer: replica.writer, signal: service.changeSignal, logger: logger)
+            let watcher = HubWriteWatcher(service: service, logger: logger)
             let services: [any Service] = [application, watcher, WatchdogService(notifier: notifier), ShutdownAnnouncer(notifier: notifier, logger: logger),
                                            CompactionService(hub: service, intervalHours: configuration.server.compactIntervalHours,
                                                              retentionDays: configuration.server.compactRetentionDays, logger: logger)]
