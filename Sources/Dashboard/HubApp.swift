@@ -27,7 +27,9 @@ public enum HubApp {
             }
             return app
         }()
-        let office = group.add(middleware: OfficeHostAllowList(names: hosts))
+        // Its writes go through the hub's own connection, which the watcher of other processes'
+        // commits does not see: the middleware wakes the live pulls of the units concerned (§18.3).
+        let office = group.add(middleware: OfficeHostAllowList(names: hosts)).add(middleware: HubLiveWakeMiddleware(service: service))
         OfficeLogin.addRoutes(to: office, app: app)
         let appraisers = office.group().add(middleware: OfficeGuard(app: app, role: .appraiser))
         let admins = office.group().add(middleware: OfficeGuard(app: app, role: .admin))

@@ -103,4 +103,28 @@ struct LiveWakeTests {
                 "\(String(describing: yenSonPoll.response)) \(yenSonPoll.error ?? "")")
         #expect(try Self.metric(hub, operatorToken, "reformsync_hub_live_pull_wakeups_total") == woken + 2)
     }
+
+    /// The appraisers' app writes through the hub's own connection, which the watcher of other
+    /// processes' commits cannot see: its writes wake the live pulls all the same.
+    @Test("an appraisal saved in the appraisers' app answers the appraised unit's long poll within seconds")
+    func appWriteWakes() throws {
+        let (world, hub, node) = try EndToEnd.HubAppProcesses.world("livewake-app")
+        defer { world.shutdown() }
+        try EndToEnd.HubAppProcesses.setSeasonInAppraisal(hub)
+        node.sync()  // the season, pulled: the poll waits from here
+        let poll = try OpenPoll.open(node, hub: hub)
+        let operatorToken = try hub.createOperatorToken()
+        #expect(eventually(timeout: 10, every: 0.1) { (try? Self.metric(hub, operatorToken, "reformsync_hub_live_pulls")) == 1 },
+                "the long poll never waited at the hub")
+
+        let browser = OfficeBrowser(hub.url)
+        #expect(try browser.login("thamdinh", EndToEnd.HubAppProcesses.password).status == 303)
+        let year = EndToEnd.HubAppProcesses.year
+        let csrf = try browser.csrf("/app/units/SONDUONG?year=\(year)")
+        let saved = try browser.post("/app/units/SONDUONG/appraise", [("_csrf", csrf), ("year", "\(year)"), ("criterion", "C1.2"), ("score", "1.25")])
+        #expect(saved.status == 303, "\(saved)")
+        #expect(eventually(timeout: 5, every: 0.05) { !poll.isOpen }, "the appraisal did not answer SONDUONG's long poll within 5 s")
+        #expect(poll.response?.status == 200 && Self.keys(poll.response) == ["SONDUONG/\(year)/C1.2"],
+                "\(String(describing: poll.response)) \(poll.error ?? "")")
+    }
 }
