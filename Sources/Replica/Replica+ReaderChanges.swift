@@ -14,7 +14,7 @@ extension Replica {
     /// (owner, `_v`) (``Migrations``); and for `assigned` tables also the keys of its tasks — and
     /// merged by version as before. The page is still cut where Protocol §8.4 says, after at most
     /// `maxRows` rows *of any unit*: where that bound falls is found from the version indexes
-    /// alone (``rowBoundary(after:rows:_:)``), without reading the rows.
+    /// alone (``rowBoundary(after:rows:current:_:)``), without reading the rows.
     public func changes(after cursor: ChangeCursor, limit: Int, readableBy policy: ReadPolicy, excludingSite: SiteID? = nil,
                         maxRows: Int? = nil, _ db: Database) throws -> ChangePage {
         let sites = try SiteTable.load(db)
