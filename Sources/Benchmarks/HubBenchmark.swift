@@ -12,6 +12,13 @@ import Synchronization
 /// long-poll pull open while the hub's CPU is measured, and a write at the hub is timed until the
 /// nodes see it; one node syncs through a proxy adding a fixed delay each way; one node runs
 /// thousands of small rounds while both sides' memory is watched (Protocol/README.md §18).
+///
+/// What the figures measure at the hub, and what shaped them (README, "Figures"): a fresh node's
+/// first pull reads the rows its unit may read through the hub's (owner, version) index, not the
+/// province's other rows (request_p99_ms); pulls and pushes look up only the sites they meet, not
+/// the hub's thousand-site table (idle_hub_cpu_percent: the long polls' renewals every 50 s); a
+/// write at the hub wakes the long polls of the units that may read it — here a shared `units`
+/// row, so all 1,000 — noticed by the hub's watcher within 250 ms (propagation_ms).
 public enum HubBenchmark {
     public struct Figures: Codable, Sendable {
         public var nodes: Int
@@ -99,7 +106,7 @@ public enum HubBenchmark {
         progress(String(format: "load: %d requests, p50 %.1f ms, p99 %.1f ms, %.1f s, %d rows missing at the hub", requests, p50, p99, totalSeconds, missing))
         let overloaded = try await metric(operatorClient, "reformsync_hub_overloaded_total")
 
-        // 2. A long link (before the long polls, whose wake-ups on every commit would blur it, Protocol A.20): one node through a proxy adding a fixed delay each way.
+        // 2. A long link (before the long polls, whose wake-ups would blur it): one node through a proxy adding a fixed delay each way.
         progress("one node through a proxy adding \(Int(options.delayMilliseconds)) ms each way …")
         let proxy = try DelayProxy(targetPort: Int(hubURL.split(separator: ":").last ?? "") ?? 0, delay: options.delayMilliseconds / 1000)
         defer { proxy.stop() }

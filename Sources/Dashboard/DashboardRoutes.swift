@@ -19,24 +19,26 @@ public enum DashboardRoutes {
         operators.get("/") { _, _ -> Response in
             Response(status: .seeOther, headers: [.location: "/dashboard"])
         }
+        // Every read awaits a reader connection (Protocol A.23): a report of a large province must
+        // not hold a thread of Swift's cooperative pool, which the sync protocol's requests share.
         operators.get("dashboard") { request, _ -> Response in
-            let (year, asOf) = try parameters(request, service)
-            let answer = try compute(service, year: year, asOf: asOf)
-            let page = DashboardPage.render(answer, nodes: try service.nodes.nodes(), evidence: try evidenceCounts(service))
+            let (year, asOf) = try await parameters(request, service)
+            let answer = try await compute(service, year: year, asOf: asOf)
+            let page = DashboardPage.render(answer, nodes: try await service.nodes.nodes(), evidence: try await evidenceCounts(service))
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: page)))
         }
         operators.get("v1/report") { request, _ -> Response in
-            let (year, asOf) = try parameters(request, service)
-            let answer = try compute(service, year: year, asOf: asOf)
+            let (year, asOf) = try await parameters(request, service)
+            let answer = try await compute(service, year: year, asOf: asOf)
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: try answer.json())))
         }
     }
 
     /// The report of `year` and what it lacks, from one snapshot; no methodology is not an error.
-    static func compute(_ service: HubService, year: Int, asOf: String) throws -> ReportAnswer {
-        try service.replica.writer.read { db in
+    static func compute(_ service: HubService, year: Int, asOf: String) async throws -> ReportAnswer {
+        try await service.replica.writer.read { db in
             let missing = try ReportGap.gaps(db, year: year)
             guard !missing.contains(where: { $0.code == "no_methodology" }) else {
                 return ReportAnswer(year: year, asOf: asOf, report: nil, missing: missing)
@@ -46,9 +48,9 @@ public enum DashboardRoutes {
     }
 
     /// Per unit, the evidence files its live rows refer to that the hub holds, and those it lacks.
-    static func evidenceCounts(_ service: HubService) throws -> [DashboardPage.EvidenceCount] {
+    static func evidenceCounts(_ service: HubService) async throws -> [DashboardPage.EvidenceCount] {
         var counts: [String: DashboardPage.EvidenceCount] = [:]
-        for (unit, hash) in try service.replica.evidenceByUnit() {
+        for (unit, hash) in try await service.replica.evidenceByUnit() {
             var count = counts[unit] ?? DashboardPage.EvidenceCount(unit: unit, held: 0, missing: 0)
             if SHA256Hex.isValid(hash), service.files.store.contains(hash) { count.held += 1 } else { count.missing += 1 }
             counts[unit] = count
@@ -57,8 +59,8 @@ public enum DashboardRoutes {
     }
 
     /// `?year=` and `?as_of=`, checked; a bad value is a 400 `bad_request` naming the parameter.
-    static func parameters(_ request: Request, _ service: HubService) throws -> (year: Int, asOf: String) {
-        (try defaultYear(request, service), try asOf(request))
+    static func parameters(_ request: Request, _ service: HubService) async throws -> (year: Int, asOf: String) {
+        (try await defaultYear(request, service), try asOf(request))
     }
 
     /// `?as_of=YYYY-MM-DD` (the day task deadlines are judged on), else today in Vietnam.
@@ -69,17 +71,30 @@ public enum DashboardRoutes {
     }
 
     /// `?year=` when given, else the latest year with self-assessments (else last year).
+    static func defaultYear(_ request: Request, _ service: HubService) async throws -> Int {
+        if let year = try year(request) { return year }
+        return try await service.replica.writer.read { db in try latestYear(db) }
+    }
+
+    /// ``defaultYear(_:_:)`` for synchronous callers (the appraisers' app's form helpers).
     static func defaultYear(_ request: Request, _ service: HubService) throws -> Int {
-        if let text = request.uri.queryParameters["year"] {
-            guard let year = Int(String(text)), (2000...2100).contains(year) else {
-                throw HubError.badRequest("year=\(text) is not a year: give a number between 2000 and 2100")
-            }
-            return year
+        if let year = try year(request) { return year }
+        return try service.replica.writer.read { db in try latestYear(db) }
+    }
+
+    /// `?year=`, checked; nil when absent.
+    static func year(_ request: Request) throws -> Int? {
+        guard let text = request.uri.queryParameters["year"] else { return nil }
+        guard let year = Int(String(text)), (2000...2100).contains(year) else {
+            throw HubError.badRequest("year=\(text) is not a year: give a number between 2000 and 2100")
         }
-        let latest = try service.replica.writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT MAX(year) FROM assessment_scores WHERE _cl % 2 = 1")
-        }
-        return latest ?? Calendar(identifier: .gregorian).component(.year, from: Date()) - 1
+        return year
+    }
+
+    /// The latest year with self-assessments, else last year.
+    static func latestYear(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT MAX(year) FROM assessment_scores WHERE _cl % 2 = 1")
+            ?? Calendar(identifier: .gregorian).component(.year, from: Date()) - 1
     }
 }
 

@@ -27,7 +27,9 @@ public enum HubApp {
             }
             return app
         }()
-        let office = group.add(middleware: OfficeHostAllowList(names: hosts))
+        // Its writes go through the hub's own connection, which the watcher of other processes'
+        // commits does not see: the middleware wakes the live pulls of the units concerned (§18.3).
+        let office = group.add(middleware: OfficeHostAllowList(names: hosts)).add(middleware: HubLiveWakeMiddleware(service: service))
         OfficeLogin.addRoutes(to: office, app: app)
         let appraisers = office.group().add(middleware: OfficeGuard(app: app, role: .appraiser))
         let admins = office.group().add(middleware: OfficeGuard(app: app, role: .admin))
@@ -135,16 +137,16 @@ public enum HubApp {
             return response
         }
         appraisers.get("dashboard") { request, _ in
-            let (year, asOf) = try DashboardRoutes.parameters(request, service)
-            let answer = try DashboardRoutes.compute(service, year: year, asOf: asOf)
-            let page = DashboardPage.render(answer, nodes: try service.nodes.nodes(), evidence: try DashboardRoutes.evidenceCounts(service))
+            let (year, asOf) = try await DashboardRoutes.parameters(request, service)
+            let answer = try await DashboardRoutes.compute(service, year: year, asOf: asOf)
+            let page = DashboardPage.render(answer, nodes: try await service.nodes.nodes(), evidence: try await DashboardRoutes.evidenceCounts(service))
             return OfficePages.html(page)
         }
         appraisers.get("report.json") { request, _ in
-            let (year, asOf) = try DashboardRoutes.parameters(request, service)
+            let (year, asOf) = try await DashboardRoutes.parameters(request, service)
             var headers = OfficePages.securityHeaders
             headers[.contentType] = "application/json; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try DashboardRoutes.compute(service, year: year, asOf: asOf).json())))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try await DashboardRoutes.compute(service, year: year, asOf: asOf).json())))
         }
 
         // Admins: phase dates, extensions, reopening, publishing, node tokens.

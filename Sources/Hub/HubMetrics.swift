@@ -14,6 +14,7 @@ public final class HubMetrics: Sendable {
         // Present from the start (at 0), so dashboards and alerts see them before the first push.
         merged(0)
         overloaded(by: 0)
+        livePullsWoken(0)
     }
 
     /// `reformsync_hub_<name>_<unit>` with its help text.
@@ -46,6 +47,15 @@ public final class HubMetrics: Sendable {
         registry.makeDurationHistogram(descriptor: Self.describe("queue_wait", "seconds",
                                                                  "Time protocol requests waited for an admission slot (server.max_concurrent_requests)."),
                                        buckets: Self.buckets).record(waited)
+    }
+
+    /// Long polls woken to read again by a commit their unit may read something of (§18.3): with
+    /// wake-ups filtered by read scope (Protocol A.22), a push readable by its own unit only wakes
+    /// that unit's polls, not every node's.
+    func livePullsWoken(_ count: Int) {
+        registry.makeCounter(descriptor: Self.describe("live_pull_wakeups", "total",
+                                                       "Long-poll pulls woken by a commit their unit may read something of (Protocol/README.md §18.3)."))
+            .increment(by: Int64(count))
     }
 
     /// Changes accepted and merged (applied) from pushes and exchange files.

@@ -94,7 +94,6 @@ public final class HubService: Sendable {
         self.currentEpoch = Mutex(try HubEpoch.ensure(replica))
         self.files = HubFiles(store: FileStore(dataDirectory: (replica.location as NSString).deletingLastPathComponent), replica: replica)
         try replica.ensureFileTables()
-        try HubIndexes.ensure(replica)  // snapshots select one unit's rows (§19.3)
         self.admission = HubAdmission(maxConcurrent: settings.maxConcurrentRequests, maxQueued: settings.maxQueuedRequests,
                                       maxLivePulls: settings.maxLivePulls, retryAfterSeconds: settings.retryAfterSeconds)
     }
@@ -195,23 +194,24 @@ public final class HubService: Sendable {
         if let source, SiteID(source) == nil {
             throw HubError.badRequest("changes.source.site \"\(source)\" is not a site id (16 hex digits)")
         }
-        let (report, refused) = try await bindingSite(source, unit: unit) {
-            try await replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
+        let (report, refused, audience) = try await bindingSite(source, unit: unit) {
+            try await replica.writer.write { db -> (ApplyReport, [RefusedChange], ChangeAudience) in
                 // A site already bound to another unit is refused before anything is merged.
                 if let source {
                     try self.nodes.bind(db, site: source, unit: unit)
                     try self.requireUncompacted(site: source, db)
                 }
+                let before = try self.replica.version(db)
                 let (report, refused) = try self.checkAndMerge(decoded.changes, siteUnits: decoded.siteUnits, from: unit, db)
                 if let source {
                     try self.nodes.recordPush(db, site: source, unit: unit, through: request.through.position, received: decoded.changes.count, refused: refused.count)
                 }
-                return (report, refused)
+                return (report, refused, try self.audience(of: report, after: before, db))
             }
         }
         let refusedChanges = aheadOfHub(refused, changeSetSchema: request.changes.schema)
         count(report, refused: refusedChanges)
-        if report.applied > 0 { changeSignal.notify() }
+        if report.applied > 0 { wakeLivePulls(audience) }
         if !refusedChanges.isEmpty {
             logger.notice("refused changes from \(unit)", metadata: ["count": "\(refusedChanges.count)", "first": "\(refusedChanges[0])"])
         }
@@ -310,19 +310,43 @@ public final class HubService: Sendable {
         guard SiteID(site) != nil else { throw HubError.badRequest("source.site \"\(site)\" is not a site id (16 hex digits)") }
         // As for a push: the file may name units only for sites of its own unit.
         let siteUnits = siteUnits.filter { $0.value == unit }
-        let (report, refused) = try replica.writer.write { db -> (ApplyReport, [RefusedChange]) in
+        let (report, refused, audience) = try replica.writer.write { db -> (ApplyReport, [RefusedChange], ChangeAudience) in
             try self.nodes.bind(db, site: site, unit: unit)
             try self.requireUncompacted(site: site, db)  // a file from a node away too long, as a push (§19.2)
+            let before = try self.replica.version(db)
             let (report, refused) = try self.checkAndMerge(changes, siteUnits: siteUnits, from: unit, db)
             try self.nodes.recordPush(db, site: site, unit: unit, through: through, received: changes.count, refused: refused.count)
-            return (report, refused)
+            return (report, refused, try self.audience(of: report, after: before, db))
         }
         count(report, refused: refused)
-        if report.applied > 0 { changeSignal.notify() }
+        if report.applied > 0 { wakeLivePulls(audience) }
         if !refused.isEmpty {
             logger.notice("refused changes imported from \(unit)", metadata: ["count": "\(refused.count)", "first": "\(refused[0])"])
         }
         return (report, refused)
+    }
+
+    /// Who may read what a merge just changed (the rows after `before`), to wake only their long
+    /// polls (§18.3); nobody when nothing was applied.
+    func audience(of report: ApplyReport, after before: Int64, _ db: Database) throws -> ChangeAudience {
+        report.applied > 0 ? try replica.audience(ofRowsAfter: before, db) : .nobody
+    }
+
+    /// Wakes the long polls of the units that may read something of a commit (§18.3), and counts them.
+    public func wakeLivePulls(_ audience: ChangeAudience) {
+        guard !audience.isNobody else { return }
+        metrics.livePullsWoken(changeSignal.notify(audience))
+    }
+
+    /// Who may read the rows changed after `version`, for waking long polls after another
+    /// process's commit; every unit when the replica cannot be read.
+    public func audience(ofRowsAfter version: Int64) async -> ChangeAudience {
+        do {
+            return try await replica.writer.read { db in try self.replica.audience(ofRowsAfter: version, db) }
+        } catch {
+            logger.warning("cannot tell who may read what another process wrote (\(error)): waking every live pull")
+            return .everyone
+        }
     }
 
     /// Counts merged and refused changes in the metrics and logs the refusals (after the commit).
@@ -345,9 +369,15 @@ public final class HubService: Sendable {
     /// §6.2): what `GET /v1/pull` sends, and what `export-changes --unit` writes at the hub.
     /// - Parameter excludingSite: the asking node's site, whose own changes it already has.
     public func readable(by unit: String, after cursor: ChangeCursor, limit: Int, excludingSite: SiteID?, _ db: Database) throws -> ChangePage {
-        let read = try readPolicy(unit: unit, db)
+        try readable(by: readPolicy(unit: unit, db), after: cursor, limit: limit, excludingSite: excludingSite, db)
+    }
+
+    /// ``readable(by:after:limit:excludingSite:_:)`` with the unit's read policy already read.
+    func readable(by read: ReadPolicy, after cursor: ChangeCursor, limit: Int, excludingSite: SiteID?, _ db: Database) throws -> ChangePage {
         // A node has every change it stamped itself (or a later one of the same field): not sent back.
-        var page = try self.replica.changes(after: cursor, limit: limit, filter: { read.mayRead($0, key: $1, owner: $2) },
+        // Reads the unit's rows only (and shared ones), through the index by owner: the same page
+        // as sweeping every row with `read.mayRead` as the filter (§8.4, §18.1).
+        var page = try self.replica.changes(after: cursor, limit: limit, readableBy: read,
                                             excludingSite: excludingSite, maxRows: limit * Self.rowsPerChange, db)
         // A task the unit was just assigned to: send the whole task, which the unit never saw.
         let newlyAssigned = Set(page.changes.filter { $0.table == "task_assignees" && ($0.column == "task" || $0.column == nil) }
@@ -375,8 +405,8 @@ public final class HubService: Sendable {
         while true {
             let generation = changeSignal.generation
             let from = cursor
-            let (page, waited) = try await admission.run(unit: unit) {
-                try await self.readPage(unit: unit, site: site, cursor: from, limit: limit, schema: schema, recording: deadline == nil)
+            let ((page, reader), waited) = try await admission.run(unit: unit) {
+                try await self.readPageAndPolicy(unit: unit, site: site, cursor: from, limit: limit, schema: schema, recording: deadline == nil)
             }
             metrics.queueWait(waited)
             guard let deadline, page.changes.isEmpty, !page.more, ContinuousClock.now < deadline, !Task.isCancelled,
@@ -392,7 +422,8 @@ public final class HubService: Sendable {
             }
             // Nothing readable up to the page's end: the next read starts there.
             cursor = ChangeCursor(baseline: page.next.baseline, position: page.next.position)
-            await changeSignal.wait(after: generation, timeout: deadline - ContinuousClock.now)
+            // Woken only by commits the unit may read something of (A.22), or at the deadline.
+            await changeSignal.wait(after: generation, for: reader, timeout: deadline - ContinuousClock.now)
         }
     }
 
@@ -403,18 +434,26 @@ public final class HubService: Sendable {
     /// - Parameter recording: false to leave the registry to the caller.
     public func readPage(unit: String, site: String?, cursor: ChangeCursor, limit: Int, schema: Int? = nil,
                          recording: Bool = true) async throws -> OutgoingPullPage {
+        try await readPageAndPolicy(unit: unit, site: site, cursor: cursor, limit: limit, schema: schema, recording: recording).page
+    }
+
+    /// ``readPage(unit:site:cursor:limit:schema:recording:)``, and the unit's read policy it read
+    /// with (a long poll waits for commits that policy may read something of).
+    func readPageAndPolicy(unit: String, site: String?, cursor: ChangeCursor, limit: Int, schema: Int? = nil,
+                           recording: Bool = true) async throws -> (page: OutgoingPullPage, policy: ReadPolicy) {
         if let site, SiteID(site) == nil { throw HubError.badRequest("site \(site) is not a site id (16 hex digits)") }
         let limit = min(max(1, limit), settings.maxBatchChanges)
-        let (page, version) = try await replica.writer.read { db -> (ChangePage, Int64) in
+        let (page, version, policy) = try await replica.writer.read { db -> (ChangePage, Int64, ReadPolicy) in
             try self.requireUncompacted(cursor: cursor, site: site, db)
             let view = try self.nodeSchema(declared: schema, site: site, db)
-            let readable = try self.readable(by: unit, after: cursor, limit: limit, excludingSite: site.flatMap(SiteID.init), db)
-            return (self.narrowed(readable, to: view), try self.replica.version(db))
+            let policy = try self.readPolicy(unit: unit, db)
+            let readable = try self.readable(by: policy, after: cursor, limit: limit, excludingSite: site.flatMap(SiteID.init), db)
+            return (self.narrowed(readable, to: view), try self.replica.version(db), policy)
         }
         if recording, let site { try await recordPull(site: site, unit: unit, position: page.next.position, acknowledged: cursor.position) }
-        return OutgoingPullPage(changes: page.changes, siteUnits: page.siteUnits, schemaVersion: replica.schema.version,
-                                next: WireCursor(baseline: page.next.baseline, position: page.next.position), more: page.hasMore,
-                                hubVersion: version)
+        return (OutgoingPullPage(changes: page.changes, siteUnits: page.siteUnits, schemaVersion: replica.schema.version,
+                                 next: WireCursor(baseline: page.next.baseline, position: page.next.position), more: page.hasMore,
+                                 hubVersion: version), policy)
     }
 
     /// Records a pull in the registry, and the position the node acknowledged by asking from it

@@ -190,12 +190,12 @@ struct MergeContext {
             }
             state.clock.observe(changes[i].hlc)
             if !siteUnits.isEmpty, unitKnown != changes[i].site {
-                if let unit = siteUnits[changes[i].site], sites.units[changes[i].site] == nil {
+                if let unit = siteUnits[changes[i].site], try sites.unit(of: changes[i].site) == nil {
                     _ = try sites.index(for: changes[i].site, unit: unit, db)
                 }
                 // Once a site's unit is known nothing can change it: skip the check while the
                 // changes keep coming from that site.
-                if sites.units[changes[i].site] != nil { unitKnown = changes[i].site }
+                if try sites.unit(of: changes[i].site) != nil { unitKnown = changes[i].site }
             }
             let lengthBefore = result.row.state.causalLength
             let outcome: MergeOutcome

@@ -14,10 +14,17 @@ import ReformData
 /// - the reform-data tables: generated from the declared ``Schema``; upgrading creates new
 ///   tables and appends new columns (``upgradeData(_:schema:)``). Columns are only ever appended
 ///   to a table's declaration, because clock slots are stored by position.
+///
+/// Indexes of the data tables that only a hub needs (``createReaderIndexes(_:schema:)``) are a
+/// step of the ladder for existing hub files, and made with the tables for new ones.
 enum Migrations {
+    /// The ladder's steps, by name (the same for every schema).
+    static var ladder: DatabaseMigrator { ladder(schema: ReformSchema.v1) }
+
     /// The ladder of the replica's own tables. Append new steps at the end, one registered
     /// migration per step, named `NNN-what` (Protocol/README.md §19.1).
-    static var ladder: DatabaseMigrator {
+    /// - Parameter schema: the data tables a step may index (``createReaderIndexes(_:schema:)``).
+    static func ladder(schema: Schema) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("001-replica-core") { db in
             try db.execute(sql: """
@@ -49,7 +56,25 @@ enum Migrations {
                 try db.execute(sql: "ALTER TABLE _rs_sites ADD COLUMN relay INTEGER NOT NULL DEFAULT 0")
             }
         }
+        // A hub's pulls select each unit's rows in version order (Protocol §18.1). On a file that has
+        // no identity yet (a replica being created) it finds nothing to do: `install` makes them.
+        migrator.registerMigration("004-hub-reader-indexes") { db in
+            try createReaderIndexes(db, schema: schema)
+        }
         return migrator
+    }
+
+    /// At a hub, the index on (owner, `_v`) of every table with an owner, which replaces the index
+    /// on the owner alone that hubs made at start before: a unit's pull walks its own rows in
+    /// version order instead of every unit's (``Replica/changes(after:limit:readableBy:excludingSite:maxRows:_:)``),
+    /// and a snapshot finds a unit's rows by its prefix (§19.3). Nodes, which hold their own rows
+    /// only, do without. Idempotent.
+    static func createReaderIndexes(_ db: Database, schema: Schema) throws {
+        guard try db.tableExists("_rs_state"),
+              try String.fetchOne(db, sql: "SELECT role FROM _rs_state WHERE id = 1") == ReplicaRole.hub.rawValue else { return }
+        for table in schema.tables where try db.tableExists(table.name) {
+            for sql in TableStore(schema: table).readerIndexSQL { try db.execute(sql: sql) }
+        }
     }
 
     /// What opening a file must do to the replica's own tables.
@@ -70,8 +95,8 @@ enum Migrations {
     }
 
     /// Runs the ladder's missing steps (each in its own transaction, as GRDB does).
-    static func climb(_ writer: any DatabaseWriter) throws {
-        try ladder.migrate(writer)
+    static func climb(_ writer: any DatabaseWriter, schema: Schema = ReformSchema.v1) throws {
+        try ladder(schema: schema).migrate(writer)
     }
 
     /// Writes the identity row and creates the data tables of a replica whose ladder has run.
@@ -80,11 +105,13 @@ enum Migrations {
                        arguments: [site.rawValue, unit, role.rawValue, schema.version, Timestamp.string()])
         try db.execute(sql: "INSERT INTO _rs_sites(site, unit) VALUES (?, ?)", arguments: [site.rawValue, unit])
         try createDataTables(db, schema: schema)
+        try createReaderIndexes(db, schema: schema)
     }
 
     /// Brings the reform-data tables up to `schema`: new tables, appended columns.
     static func upgradeData(_ db: Database, schema: Schema) throws {
         try createDataTables(db, schema: schema)
+        try createReaderIndexes(db, schema: schema)
         for table in schema.tables {
             let existing = Set(try db.columns(in: table.name).map(\.name))
             for column in table.columns where !existing.contains(column.name) {

@@ -73,34 +73,35 @@ extension Replica {
         var streams: [VersionStream] = []
         for table in schema.tables {
             let store = stores[table.name]!
-            let statement = try db.cachedStatement(sql: store.changesSQL)
-            var bindings = statement.positionalBindings()
-            try bindings.add(cursor.position)
-            try bindings.add(Int64(rowLimit))
-            let versions = try Int64.fetchCursor(statement)
-            if let version = try versions.next() { streams.append(VersionStream(store: store, statement: statement, versions: versions, version: version)) }
+            if let stream = try VersionStream(store: store, sql: store.changesSQL, db, bind: { bindings in
+                try bindings.add(cursor.position)
+                try bindings.add(Int64(rowLimit))
+            }) { streams.append(stream) }
         }
         var changes: [Change] = []
         var siteUnits: [SiteID: String] = [:]
         var position = cursor.position
-        let excludedIndex = excludingSite.flatMap { sites.byID[$0] }
+        let excluding = try excludingSite.flatMap { site in try sites.index(of: site).map { (site, $0) } }
         var rows = 0
         while rows < rowLimit && changes.count < limit && !streams.isEmpty {
-            var next = 0
-            for i in streams.indices.dropFirst() where streams[i].version < streams[next].version { next = i }
+            let next = VersionStream.lowest(streams)
             position = streams[next].version
             rows += 1
-            try streams[next].store.appendChanges(of: streams[next].statement.sqliteStatement, version: position, cursor: cursor, sites: sites,
-                                                   excluding: excludingSite.flatMap { site in excludedIndex.map { (site, $0) } },
-                                                   filter: filter, to: &changes, siteUnits: &siteUnits)
-            if let version = try streams[next].versions.next() { streams[next].version = version } else { streams.remove(at: next) }
+            try streams[next].appendChanges(cursor: cursor, sites: sites, excluding: excluding, filter: filter, to: &changes, siteUnits: &siteUnits)
+            if try !streams[next].step() { streams.remove(at: next) }
         }
-        let current = try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state WHERE id = 1") ?? position
+        let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM _rs_state WHERE id = 1")) ?? position
         // The streams ran dry before the page was full (each reads at most `rowLimit` rows): every
         // row after the position was read, and the reader is up to date even if the last versions
         // belong to no row any more (a refused record discarded from the quarantine) — it must not
         // be told to ask for a page that can never come.
         let exhausted = streams.isEmpty && rows < rowLimit && changes.count < limit
+        return Self.page(changes, siteUnits, cursor: cursor, position: position, exhausted: exhausted, current: current)
+    }
+
+    /// The page's cursor and `hasMore`, from where the sweep stopped (``changes(after:limit:filter:excludingSite:maxRows:_:)``).
+    static func page(_ changes: [Change], _ siteUnits: [SiteID: String], cursor: ChangeCursor, position: Int64,
+                     exhausted: Bool, current: Int64) -> ChangePage {
         let hasMore = !exhausted && position < current
         let next = hasMore ? ChangeCursor(baseline: cursor.baseline, position: position)
             : ChangeCursor(max(exhausted ? current : position, cursor.position))
@@ -108,13 +109,49 @@ extension Replica {
     }
 }
 
-/// One table's rows after a position, in version order: the version of the row the statement
-/// stands on, and the cursor that steps it.
-private struct VersionStream {
+/// One table's rows after a position, in version order: the statement that steps them, and the
+/// version of the row it stands on. A class: the page steps and reads it in place, where a struct
+/// holding the ``TableStore`` was copied (retained and released) at every row.
+final class VersionStream {
     let store: TableStore
     let statement: Statement
     let versions: FastDatabaseValueCursor<Int64>
-    var version: Int64
+    private(set) var version: Int64
+
+    /// The stream of `sql` (selecting ``TableStore/changesSQL``'s columns) with what `bind` binds,
+    /// standing on its first row; nil when it selects none.
+    init?(store: TableStore, sql: String, _ db: Database, bind: (inout PositionalBindings) throws -> Void) throws {
+        let statement = try db.cachedStatement(sql: sql)
+        var bindings = statement.positionalBindings()
+        try bind(&bindings)
+        let versions = try Int64.fetchCursor(statement)
+        guard let version = try versions.next() else { return nil }
+        self.store = store
+        self.statement = statement
+        self.versions = versions
+        self.version = version
+    }
+
+    /// Moves to the next row; false when there is none.
+    func step() throws -> Bool {
+        guard let next = try versions.next() else { return false }
+        version = next
+        return true
+    }
+
+    /// See ``TableStore/appendChanges(of:version:cursor:sites:excluding:filter:to:siteUnits:)``.
+    func appendChanges(cursor: ChangeCursor, sites: SiteTable, excluding: (site: SiteID, index: Int64)?, filter: RowFilter?,
+                       to changes: inout [Change], siteUnits: inout [SiteID: String]) throws {
+        try store.appendChanges(of: statement.sqliteStatement, version: version, cursor: cursor, sites: sites, excluding: excluding,
+                                filter: filter, to: &changes, siteUnits: &siteUnits)
+    }
+
+    /// The index of the stream with the lowest version (the first one on a tie: versions are unique per row).
+    static func lowest(_ streams: [VersionStream]) -> Int {
+        var next = 0
+        for i in streams.indices.dropFirst() where streams[i].version < streams[next].version { next = i }
+        return next
+    }
 }
 
 extension TableStore {
@@ -148,7 +185,7 @@ extension TableStore {
                 changes.append(Change(table: schema.name, key: key, column: columnNames[slot - 1], value: Self.value(statement, CInt(4 + slot)),
                                       stamp: stamp, causalLength: causalLength))
             }
-            if siteUnits[site] == nil, let unit = sites.units[site] { siteUnits[site] = unit }
+            if siteUnits[site] == nil, let unit = try sites.unit(of: site) { siteUnits[site] = unit }
         }
     }
 
@@ -179,7 +216,7 @@ extension Replica {
         guard let stored = try store.load(db, key: key, sites: sites) else { return ([], [:]) }
         let changes = stored.state.changes(table: table, key: key)
         var units: [SiteID: String] = [:]
-        for change in changes { if let unit = sites.units[change.site] { units[change.site] = unit } }
+        for change in changes { if let unit = try sites.unit(of: change.site) { units[change.site] = unit } }
         return (changes, units)
     }
 

@@ -74,7 +74,7 @@ extension Replica {
 
     /// The watermark tombstones were removed through (0: never).
     public func compactedThrough(_ db: Database) throws -> Int64 {
-        try String.fetchOne(db, sql: "SELECT value FROM _rs_meta WHERE key = ?", arguments: [Self.compactedThroughKey]).flatMap { Int64($0) } ?? 0
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM _rs_meta WHERE key = ?"), arguments: [Self.compactedThroughKey]).flatMap { Int64($0) } ?? 0
     }
 
     /// Rewrites the file without its free pages (SQLite `VACUUM`): what compaction freed is

@@ -150,9 +150,16 @@ extension Replica {
 
     /// Per unit: distinct files its live rows refer to.
     public func evidenceByUnit() throws -> [(unit: String, sha256: String)] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT DISTINCT unit, sha256 FROM evidence_files WHERE _cl % 2 = 1 AND unit IS NOT NULL AND sha256 IS NOT NULL ORDER BY unit")
-                .map { ($0[0], $0[1]) }
-        }
+        try writer.read { db in try evidenceByUnit(db) }
+    }
+
+    /// ``evidenceByUnit()`` awaiting a reader connection (for request handlers, Protocol A.23).
+    public func evidenceByUnit() async throws -> [(unit: String, sha256: String)] {
+        try await writer.read { db in try self.evidenceByUnit(db) }
+    }
+
+    func evidenceByUnit(_ db: Database) throws -> [(unit: String, sha256: String)] {
+        try Row.fetchAll(db, sql: "SELECT DISTINCT unit, sha256 FROM evidence_files WHERE _cl % 2 = 1 AND unit IS NOT NULL AND sha256 IS NOT NULL ORDER BY unit")
+            .map { ($0[0], $0[1]) }
     }
 }

@@ -61,13 +61,13 @@ extension Replica {
                 let site = try sites.site(row[3])
                 let hlc = HLC(rawValue: UInt64(bitPattern: row[2] as Int64))
                 entries.append(HistoryEntry(column: row[0], value: TableStore.value(row[1]), stamp: Stamp(hlc: hlc, site: site),
-                                            unit: sites.units[site], causalLength: UInt64(row[4] as Int64), version: row[5],
+                                            unit: try sites.unit(of: site), causalLength: UInt64(row[4] as Int64), version: row[5],
                                             fate: HistoryEntry.Fate(rawValue: row[6]) ?? .superseded))
             }
             if let current = try store.load(db, key: key, sites: sites) {
                 for change in current.state.changes(table: table, key: key) {
                     let slot = change.column.flatMap { store.schema.columnIndex($0).map { $0 + 1 } } ?? 0
-                    entries.append(HistoryEntry(column: change.column, value: change.value, stamp: change.stamp, unit: sites.units[change.site],
+                    entries.append(HistoryEntry(column: change.column, value: change.value, stamp: change.stamp, unit: try sites.unit(of: change.site),
                                                 causalLength: change.causalLength, version: current.versions[slot] ?? 0, fate: .current))
                 }
             }

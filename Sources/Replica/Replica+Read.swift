@@ -70,7 +70,7 @@ extension Replica {
     /// The replica's current version, read in the caller's transaction (a hub's pull page and
     /// the version it reports come from one snapshot).
     public func version(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT version FROM _rs_state WHERE id = 1") ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM _rs_state WHERE id = 1")) ?? 0
     }
 
     /// Counts of live and deleted rows per table.

@@ -33,7 +33,7 @@ extension Replica {
             try db.execute(sql: "PRAGMA journal_mode = MEMORY")
         }
         let queue = try DatabaseQueue(path: path, configuration: configuration)
-        try Migrations.climb(queue)
+        try Migrations.climb(queue, schema: schema)
         try queue.write { db in try Migrations.createDataTables(db, schema: schema) }
         return try queue.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS hub", arguments: [location])
@@ -87,7 +87,7 @@ extension Replica {
         let pool = try DatabaseQueue(path: path)
         switch try pool.read({ db in try Migrations.ladderState(db) }) {
         case .current: break
-        case .behind: try Migrations.climb(pool)
+        case .behind: try Migrations.climb(pool, schema: schema)
         case .ahead(let unknown): throw ReplicaError.formatTooNew(path: path, steps: unknown)
         }
         try pool.write { db in

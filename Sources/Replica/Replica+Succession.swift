@@ -75,9 +75,9 @@ extension SuccessionGraph {
     /// unknown kind are left out.
     public static func load(_ db: Database) throws -> SuccessionGraph {
         guard try db.tableExists("unit_successions") else { return SuccessionGraph([]) }
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT predecessor, successor, kind, effective_on, decision FROM unit_successions WHERE _cl % 2 = 1 ORDER BY id
-            """)
+            """))
         return SuccessionGraph(rows.compactMap { row in
             guard let predecessor: String = row[0], let kind = (row[2] as String?).flatMap(SuccessionKind.init(rawValue:)) else { return nil }
             return UnitSuccession(predecessor: predecessor, successor: row[1], kind: kind, effectiveOn: row[3] ?? "", decision: row[4])

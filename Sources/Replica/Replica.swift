@@ -46,7 +46,7 @@ public final class Replica: Sendable {
         guard initialized else { throw ReplicaError.notInitialized(path: location) }
         switch ladder {
         case .current: break
-        case .behind: try Migrations.climb(writer)
+        case .behind: try Migrations.climb(writer, schema: schema)
         case .ahead(let unknown): throw ReplicaError.formatTooNew(path: location, steps: unknown)
         }
         let state = try writer.read { db -> ReplicaState in
@@ -78,7 +78,7 @@ public final class Replica: Sendable {
         if try writer.read({ db in try db.tableExists("_rs_state") && Int.fetchOne(db, sql: "SELECT 1 FROM _rs_state WHERE id = 1") != nil }) {
             throw ReplicaError.alreadyInitialized(path: location)
         }
-        try Migrations.climb(writer)
+        try Migrations.climb(writer, schema: schema)
         try writer.write { db in
             if try Int.fetchOne(db, sql: "SELECT 1 FROM _rs_state WHERE id = 1") != nil { throw ReplicaError.alreadyInitialized(path: location) }
             try Migrations.install(db, schema: schema, site: site, unit: unit.nfc, role: role)

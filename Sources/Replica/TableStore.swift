@@ -11,8 +11,9 @@ import ReformData
 ///
 /// The merge path binds arguments and reads columns straight from GRDB's prepared statements
 /// (``Statement/sqliteStatement``): building `StatementArguments` and `Row`s cost several times
-/// what SQLite itself spends on a row.
-struct TableStore: Sendable {
+/// what SQLite itself spends on a row. A class, immutable: handed from row to row and page to
+/// page without copying (and retaining) its arrays and strings each time.
+final class TableStore: Sendable {
     let schema: TableSchema
     let slotCount: Int
     let ownerIndex: Int?
@@ -33,6 +34,10 @@ struct TableStore: Sendable {
     /// `SELECT _v, id, _cl, _hlc, _clk, columns... WHERE _v > ? ORDER BY _v LIMIT ?`: the rows a
     /// change page reads, decoded by ``appendChanges(of:version:cursor:sites:excluding:filter:to:siteUnits:)``.
     let changesSQL: String
+    /// ``changesSQL`` up to its WHERE clause (``readableChangesSQL(owners:keys:)`` adds another).
+    let changesSelect: String
+    /// ``readableChangesSQL(owners:keys:)`` for one owner and no keys, the usual pull's (built once).
+    let readableByOwnerSQL: String
 
     init(schema: TableSchema) {
         self.schema = schema
@@ -51,7 +56,10 @@ struct TableStore: Sendable {
         insertNewSQL = insertSQL + " ON CONFLICT(id) DO NOTHING"
         let updates = all.dropFirst().map { "\($0) = excluded.\($0)" }
         upsertSQL = insertSQL + " ON CONFLICT(id) DO UPDATE SET " + updates.joined(separator: ", ")
-        changesSQL = "SELECT \((["_v", "id", "_cl", "_hlc", "_clk"] + columns).joined(separator: ", ")) FROM \(table) WHERE _v > ? ORDER BY _v LIMIT ?"
+        let select = "SELECT \((["_v", "id", "_cl", "_hlc", "_clk"] + columns).joined(separator: ", ")) FROM \(table)"
+        changesSelect = select
+        changesSQL = select + " WHERE _v > ? ORDER BY _v LIMIT ?"
+        readableByOwnerSQL = schema.ownerColumn.map { select + " WHERE (\(SQL.quote($0)) IN (?)) AND _v > ? ORDER BY _v LIMIT ?" } ?? (select + " WHERE _v > ? ORDER BY _v LIMIT ?")
     }
 
     /// The SQL that creates the table and its version index.
@@ -62,6 +70,17 @@ struct TableStore: Sendable {
             "CREATE TABLE IF NOT EXISTS \(table) (id TEXT PRIMARY KEY NOT NULL, \(columns.joined(separator: ", ")), "
                 + "_cl INTEGER NOT NULL, _hlc INTEGER NOT NULL, _v INTEGER NOT NULL, _clk BLOB NOT NULL)",
             "CREATE INDEX IF NOT EXISTS \(SQL.quote(schema.name + "__v")) ON \(table)(_v)",
+        ]
+    }
+
+    /// A hub's index for reading one unit's rows in version order, replacing the owner-only index
+    /// hubs made before (``Migrations/createReaderIndexes(_:schema:)``); none for a table without owner.
+    var readerIndexSQL: [String] {
+        guard let owner = schema.ownerColumn else { return [] }
+        let table = SQL.quote(schema.name)
+        return [
+            "CREATE INDEX IF NOT EXISTS \(SQL.quote(schema.name + "__owner_v")) ON \(table)(\(SQL.quote(owner)), _v)",
+            "DROP INDEX IF EXISTS \(SQL.quote(schema.name + "__owner"))",
         ]
     }
 

@@ -83,7 +83,7 @@ struct HubCommand: AsyncParsableCommand {
             }, routes: { DashboardRoutes.add(to: $0, service: service) },  // the same as `hub routes` lists
                officeRoutes: { HubApp.add(to: $0, service: service, app: office, hosts: hosts) })
             // Writes by other processes (an appraisal put with `record put`) wake the live pulls too.
-            let watcher = HubWriteWatcher(writer: replica.writer, signal: service.changeSignal, logger: logger)
+            let watcher = HubWriteWatcher(service: service, logger: logger)
             // A provincial hub with an uplink is also a node of the national hub (Protocol §20).
             let uplink = try HubUplink.services(configuration: configuration, hubReplica: replica, signal: service.changeSignal,
                                                 file: options.config, logger: logger)
