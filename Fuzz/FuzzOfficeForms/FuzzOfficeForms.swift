@@ -108,15 +108,14 @@ func checkUpload(contentType: String, body: [UInt8]) {
         do { try reader.feed(body[cut..<next]) { pieces += $0 } } catch { failed = true }
         cut = next
     }
-    let name = failed ? nil : try? reader.finish()
-    guard name == whole?.fileName, name == nil || pieces == Array(whole!.bytes), reader.fileBytes == Int64(pieces.count) else {
-        fuzzFailure("read in pieces: \(name.debugDescription), \(pieces.count) bytes; whole: \(whole.map { "\($0.fileName.debugDescription), \($0.bytes.count) bytes" } ?? "nil")")
+    let piecesName = failed ? nil : try? reader.finish()
+    guard piecesName == whole?.fileName, piecesName == nil || pieces == Array(whole!.bytes), reader.fileBytes == Int64(pieces.count) else {
+        fuzzFailure("read in pieces: \(piecesName.debugDescription), \(pieces.count) bytes; whole: \(whole.map { "\($0.fileName.debugDescription), \($0.bytes.count) bytes" } ?? "nil")")
     }
     // The way a browser sends a file: the name from the first line (quotes, line ends and
     // folders are what a browser never puts there), the body as the file.
-    let typedName = String(contentType.unicodeScalars.filter { !"\"\r\n/\\".unicodeScalars.contains($0) })
+    let name = String(contentType.unicodeScalars.filter { !"\"\r\n/\\".unicodeScalars.contains($0) })
     let content = body
-    let name = typedName
     guard !name.isEmpty, name != ".", name != "..", MultipartFile.find(Array("\r\n--\(used)".utf8), in: content, from: 0) == nil else { return }
     var sent = Array("--\(used)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/pdf\r\n\r\n".utf8)
     sent += content
