@@ -33,7 +33,9 @@ func foundationForm(_ text: String) -> [String: String]? {
     for pair in text.utf8.split(separator: UInt8(ascii: "&")) {
         let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
         func decode(_ part: Substring.UTF8View) -> String? {
-            let spaced = String(decoding: part, as: UTF8.self).replacingOccurrences(of: "+", with: " ")
+            // `+` replaced as a byte: as characters, a combining mark after it would hide it
+            // (`+\u{06E4}` is one character), which FormBody rightly does not do.
+            let spaced = String(decoding: part.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
             guard let decoded = spaced.removingPercentEncoding else { return spaced.precomposedStringWithCanonicalMapping }
             return decoded.unicodeScalars.contains("\u{FFFD}") ? nil : decoded.precomposedStringWithCanonicalMapping
         }

@@ -227,8 +227,9 @@ public enum HubApp {
         admins.post("tokens") { _, _ in
             let form = FormBody.current
             let unit = (form["unit"] ?? "").trimmingCharacters(in: .whitespaces).nfc
-            guard !unit.isEmpty, try replica.get("units", key: unit) != nil else {
-                return try tokensPage(error: "Không có đơn vị \"\(unit)\" ở hub: nạp danh sách đơn vị trước hoặc kiểm tra mã đơn vị.")
+            guard !unit.isEmpty else { return try tokensPage(error: "Nhập mã đơn vị.") }
+            do { try TokenEligibility.check(unit, in: replica, nowMillis: now()) } catch let refusal as TokenEligibility.Refusal {
+                return try tokensPage(error: refusal.vietnamese)
             }
             guard let grace = Int((form["grace_days"] ?? "7").trimmingCharacters(in: .whitespaces)), (0...365).contains(grace) else {
                 return try tokensPage(error: "Số ngày các mã cũ còn dùng được phải từ 0 đến 365.")
