@@ -73,16 +73,7 @@ public enum BootstrapBenchmark {
 
         let service = try HubService(replica: hub, settings: HubSettings(maxBodyBytes: 64 << 20), logger: quiet)
         let token = try service.tokens.create(unit: unit).token
-        let (ports, portSink) = AsyncStream<Int>.makeStream()
-        let application = HubServer.application(service: service, host: "127.0.0.1", port: 0, logger: quiet, onListening: { port in
-            portSink.yield(port)
-            portSink.finish()
-        })
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.runService() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw SyncError("the hub did not start") }
-            defer { group.cancelAll() }
+        return try await InProcessHub.serving(service, logger: quiet) { port in
             let client = try HubHTTPClient(configuration: HubClientConfiguration(baseURL: "http://127.0.0.1:\(port)", bearerToken: token,
                                                                                   totalTimeout: 3600, userAgent: "reformsync-bench"),
                                            logger: quiet)

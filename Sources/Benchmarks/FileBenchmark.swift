@@ -51,15 +51,11 @@ public enum FileBenchmark {
         let service = try HubService(replica: hub, settings: HubSettings(maxBodyBytes: 64 << 20), logger: quiet)
         let operatorToken = try service.tokens.createOperator(note: "bench").token
         let sunk = Mutex(0)
-        let (ports, portSink) = AsyncStream<Int>.makeStream()
         // The plain PUT: a bench-only operator route that stores the body as any file server
         // would — written to a file as it arrives, flushed to disk at the end — or, with
         // `?discard=1`, reads it and throws it away (the network and HTTP alone).
         let sinkPath = directory + "/plain-put.bin"
-        let application = HubServer.application(service: service, host: "127.0.0.1", port: 0, logger: quiet, onListening: { port in
-            portSink.yield(port)
-            portSink.finish()
-        }, routes: { operators in
+        return try await InProcessHub.serving(service, logger: quiet, routes: { operators in
             operators.put("bench/sink") { request, _ -> Response in
                 let discard = request.uri.queryParameters["discard"] != nil
                 let file = discard ? nil : try PosixFile.creating(sinkPath)
@@ -72,12 +68,7 @@ public enum FileBenchmark {
                 sunk.withLock { $0 += count }
                 return Response(status: .noContent)
             }
-        })
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.runService() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw BenchError("the hub did not start") }
-            defer { group.cancelAll() }
+        }) { port in
             let base = "http://127.0.0.1:\(port)"
             var units = 0
             /// A fresh node of a fresh unit with one record, its store, a client and its file sync.

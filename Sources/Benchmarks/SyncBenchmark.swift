@@ -97,16 +97,7 @@ public enum SyncBenchmark {
         try source.put("assessment_scores", records: records)
         let changes = records.count * fields
 
-        let (ports, portSink) = AsyncStream<Int>.makeStream()
-        let application = HubServer.application(service: service, host: "127.0.0.1", port: 0, logger: quiet, onListening: { port in
-            portSink.yield(port)
-            portSink.finish()
-        })
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.runService() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw SyncError("the hub did not start") }
-            defer { group.cancelAll() }
+        return try await InProcessHub.serving(service, logger: quiet) { port in
             func session(_ replica: Replica, _ token: String) throws -> SyncSession {
                 let client = try HubHTTPClient(configuration: HubClientConfiguration(baseURL: "http://127.0.0.1:\(port)", bearerToken: token,
                                                                                       totalTimeout: 600, userAgent: "reformsync-bench"),
