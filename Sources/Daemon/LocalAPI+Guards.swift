@@ -55,21 +55,23 @@ struct HostAllowListMiddleware<Context: RequestContext>: RouterMiddleware {
 /// `Authorization: Bearer <api-token>` on every route of the group it guards (all but `/health`).
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: APITokenStore
+    /// The challenge every 401 here carries (RFC 9110 §11.6.1, RFC 6750).
+    static var challenge: HTTPFields { [.wwwAuthenticate: "Bearer realm=\"reformsync node\""] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
             throw APIError(status: .unauthorized, code: "unauthorized",
                            message: "this request needs the node's API token: send 'Authorization: Bearer TOKEN'; "
-                               + "`reformsync api-token` prints it (file \(tokens.file))")
+                               + "`reformsync api-token` prints it (file \(tokens.file))", headers: Self.challenge)
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError(status: .unauthorized, code: "unauthorized",
-                           message: "the Authorization header must be 'Bearer TOKEN' (the token from `reformsync api-token`)")
+                           message: "the Authorization header must be 'Bearer TOKEN' (the token from `reformsync api-token`)", headers: Self.challenge)
         }
         guard APIToken.matches(String(parts[1]).trimmingCharacters(in: .whitespaces), tokens.current) else {
             throw APIError(status: .unauthorized, code: "unauthorized",
-                           message: "the API token is wrong (rotated?): `reformsync api-token` prints the current one (file \(tokens.file))")
+                           message: "the API token is wrong (rotated?): `reformsync api-token` prints the current one (file \(tokens.file))", headers: Self.challenge)
         }
         return try await next(request, context)
     }

@@ -24,7 +24,12 @@ public struct HubError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func badRequest(_ message: String) -> HubError { HubError(status: 400, code: "bad_request", message: message) }
-    public static func unauthorized(_ message: String) -> HubError { HubError(status: 401, code: "unauthorized", message: message) }
+    /// A 401 of the node routes, with the `WWW-Authenticate: Bearer` challenge RFC 9110 §11.6.1
+    /// requires (the operator routes send their own, Basic).
+    public static func unauthorized(_ message: String) -> HubError {
+        HubError(status: 401, code: "unauthorized", message: message, challenge: bearerChallenge)
+    }
+    public static let bearerChallenge = "Bearer realm=\"reformsync hub\""
     public static func forbidden(_ message: String) -> HubError { HubError(status: 403, code: "forbidden", message: message) }
     public static func tooLarge(_ limit: Int) -> HubError {
         HubError(status: 413, code: "body_too_large", message: "request body exceeds \(limit) bytes; send smaller batches")

@@ -105,6 +105,7 @@ struct APIGuardTests {
                 #expect(anonymous.status == 401, "\(label) answered a request without token: \(anonymous)")
                 #expect(envelope(anonymous).code == "unauthorized", "\(label): \(anonymous)")
                 #expect(envelope(anonymous).message?.contains("api-token") == true, "\(label): \(anonymous)")
+                #expect(anonymous.headers["www-authenticate"] == "Bearer realm=\"reformsync node\"", "\(label): \(anonymous.headers)")
                 let wrong = try http(route.method, daemon.api!, route.concrete, headers: [("Authorization", "Bearer rsapi_" + String(repeating: "0", count: 64))])
                 #expect(wrong.status == 401 && envelope(wrong).code == "unauthorized", "\(label) with a wrong token: \(wrong)")
                 let basic = try http(route.method, daemon.api!, route.concrete, headers: [("Authorization", "Basic \(daemon.token)")])

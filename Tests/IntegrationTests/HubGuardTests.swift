@@ -75,6 +75,9 @@ extension EndToEnd {
                 }
                 #expect(bare.status == 401, "\(what) answered an anonymous request: \(bare)")
                 #expect(bare.envelope?.code == "unauthorized", "\(what): \(bare)")
+                // Every 401 says how to authenticate (RFC 9110 §11.6.1): Bearer for nodes, Basic for operators.
+                #expect(bare.headers["www-authenticate"]?.hasPrefix(route.audience == "node" ? "Bearer realm=" : "Basic realm=") == true,
+                        "\(what): \(bare.headers)")
                 // A wrong token of the right shape is no better.
                 let forged = try hub.http(route.method, route.path, headers: Auth.bearer("rs1_00000000_forged"), body: body)
                 #expect(forged.status == 401 && forged.envelope?.code == "unauthorized", "\(what): \(forged)")
